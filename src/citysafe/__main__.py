@@ -1,0 +1,5 @@
+import sys
+
+from citysafe.cli import main
+
+sys.exit(main())

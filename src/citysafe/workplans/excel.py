@@ -1,0 +1,196 @@
+"""Excel in and out for the work plan (openpyxl).
+
+* ``responsibility_matrix(plan, user)``: tasks × units with 牵头/配合, plus a sheet of targets.
+* ``progress_workbook(plan, user)``: the progress sheet of every target in scope, pre-filled with the latest
+  report, which units fill in and send back.
+* ``import_progress(plan, user, data)``: reads that sheet; every row is checked first, and errors are reported by
+  row and column; only when no row has an error are all rows saved, in one transaction, through
+  ``services.submit_progress_report`` (same permission checks as the web form).
+"""
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from citysafe.core.services import find_organization
+
+from . import selectors, services
+from .errors import WorkplanError
+from .models import ResponsibleUnit, UnitRole, WorkPlan
+
+PROGRESS_HEADERS = ["目标编号", "指标", "目标", "报送单位", "截至日期", "完成值", "进展情况"]
+HEADER_FILL = PatternFill("solid", fgColor="0B3D6B")
+HEADER_FONT = Font(color="FFFFFF", bold=True)
+
+
+def _header(ws, headers: list[str], widths: list[int]) -> None:
+    ws.append(headers)
+    for col, width in enumerate(widths, start=1):
+        cell = ws.cell(row=1, column=col)
+        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = "A2"
+
+
+def _to_bytes(wb: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def responsibility_matrix(plan: WorkPlan, user) -> bytes:
+    """XLSX: sheet 责任矩阵 (task rows × unit columns: 牵头 / 配合), sheet 目标 (one row per target)."""
+    tasks = list(selectors.tasks_for(user, plan).order_by("kind", "index"))
+    units = list(ResponsibleUnit.objects.filter(task__in=tasks).select_related("organization"))
+    orgs: dict[int, tuple[str, int]] = {}
+    for unit in units:
+        name, leads = orgs.get(unit.organization_id, (unit.organization.name, 0))
+        orgs[unit.organization_id] = (name, leads + (unit.role == UnitRole.LEAD))
+    columns = sorted(orgs, key=lambda oid: (-orgs[oid][1], orgs[oid][0]))
+    cells = {(u.task_id, u.organization_id): ("牵头" if u.role == UnitRole.LEAD else "配合") for u in units}
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "责任矩阵"
+    _header(ws, ["编号", "类别", "任务"] + [orgs[oid][0] for oid in columns], [8, 14, 40] + [6] * len(columns))
+    for col in range(4, 4 + len(columns)):
+        ws.cell(row=1, column=col).alignment = Alignment(text_rotation=90, horizontal="center")
+    for task in tasks:
+        ws.append([task.code, task.get_kind_display(), task.title] + [cells.get((task.pk, oid), "") for oid in columns])
+    targets = wb.create_sheet("目标")
+    _header(targets, ["目标编号", "任务", "指标", "比较", "目标值", "单位", "范围", "完成时限", "状态", "牵头单位"],
+            [10, 30, 30, 8, 10, 6, 12, 12, 10, 20])
+    for t in selectors.targets_for(user, plan).select_related("task"):
+        targets.append([t.code, t.task.title, t.metric, t.comparator, t.value, t.unit, t.scope,
+                        t.deadline, t.get_status_display(), str(t.task.lead_unit or "")])
+    return _to_bytes(wb)
+
+
+def progress_workbook(plan: WorkPlan, user) -> bytes:
+    """XLSX progress sheet for the targets in the user's scope, with the latest report of each pre-filled."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "进展填报"
+    _header(ws, PROGRESS_HEADERS, [10, 30, 14, 24, 12, 10, 50])
+    reports = {}
+    for report in selectors.reports_for(user).filter(target__task__plan=plan).order_by("as_of", "created_at"):
+        reports[report.target_id] = report
+    profile = getattr(user, "profile", None)
+    default_unit = profile.organization.name if profile and profile.organization else ""
+    for target in selectors.targets_for(user, plan).select_related("task"):
+        last = reports.get(target.pk)
+        ws.append([target.code, target.metric + (f"({target.scope})" if target.scope else ""), target.describe(),
+                   last.reporting_unit.name if last else default_unit, last.as_of if last else None,
+                   last.value if last else None, last.narrative if last else ""])
+    return _to_bytes(wb)
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"第 {self.row} 行「{self.column}」: {self.message}"
+
+
+@dataclass
+class ImportOutcome:
+    saved: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+def _as_date(value):
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value.strip():
+        return dt.date.fromisoformat(value.strip().replace("/", "-"))
+    raise ValueError
+
+
+def _as_number(value):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    number = float(str(value).strip().rstrip("%‰"))
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError
+    return number
+
+
+def import_progress(plan: WorkPlan, user, data: bytes) -> ImportOutcome:
+    """Validate every row of a progress sheet, then save all of them or none.
+
+    Rows with neither a value nor a narrative are skipped (the sheet lists every target).  Errors name the row
+    (as Excel numbers it) and the column header.
+    """
+    try:
+        ws = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise WorkplanError(f"无法读取 Excel 文件: {exc.__class__.__name__}") from None
+    rows = ws.iter_rows(values_only=True)
+    header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
+    missing = [h for h in ("目标编号", "报送单位", "截至日期", "完成值", "进展情况") if h not in header]
+    if missing:
+        raise WorkplanError(f"缺少列: {'、'.join(missing)}")
+    col = {name: header.index(name) for name in header if name}
+    targets = {t.code: t for t in selectors.targets_for(user, plan).select_related("task__plan")}
+    outcome, pending = ImportOutcome(), []
+    for number, values in enumerate(rows, start=2):
+        values = list(values) + [None] * (len(header) - len(values))
+        parsed = _parse_row(number, values, col, targets, outcome.errors)
+        if parsed:
+            pending.append(parsed)
+    if outcome.errors:
+        return outcome
+    try:
+        with transaction.atomic():
+            for number, kwargs in pending:
+                try:
+                    services.submit_progress_report(user=user, **kwargs)
+                except WorkplanError as exc:
+                    outcome.errors.append(RowError(number, "目标编号", str(exc)))
+            if outcome.errors:
+                raise _Rollback
+    except _Rollback:
+        return outcome
+    outcome.saved = len(pending)
+    return outcome
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _parse_row(number, values, col, targets, errors):
+    code = str(values[col["目标编号"]] or "").strip()
+    value_cell, narrative = values[col["完成值"]], str(values[col["进展情况"]] or "").strip()
+    if not code and value_cell is None and not narrative:
+        return None
+    try:
+        value = _as_number(value_cell)
+    except (TypeError, ValueError):
+        errors.append(RowError(number, "完成值", f"不是数字: {value_cell!r}"))
+        return None
+    if value is None and not narrative:
+        return None  # a listed target nobody reported on this time
+    target = targets.get(code)
+    if target is None:
+        errors.append(RowError(number, "目标编号", f"未找到或无权填报: {code!r}"))
+        return None
+    unit = find_organization(str(values[col["报送单位"]] or ""))
+    if unit is None:
+        errors.append(RowError(number, "报送单位", f"未知单位: {values[col['报送单位']]!r}"))
+        return None
+    try:
+        as_of = _as_date(values[col["截至日期"]])
+    except (TypeError, ValueError):
+        errors.append(RowError(number, "截至日期", f"不是日期: {values[col['截至日期']]!r}"))
+        return None
+    return number, {"target": target, "reporting_unit": unit, "as_of": as_of, "value": value, "narrative": narrative}
