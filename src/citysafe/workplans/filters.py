@@ -1,6 +1,7 @@
 """List filters of the target page (django-filter)."""
 
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from citysafe.core.models import Organization
@@ -21,6 +22,12 @@ class TargetFilter(django_filters.FilterSet):
     deadline_after = django_filters.DateFilter(label=_("时限不早于"), field_name="deadline", lookup_expr="gte",
                                                widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"}))
     q = django_filters.CharFilter(label=_("关键词"), method="search")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.form.fields.values():  # Bootstrap look for every widget
+            css = "form-select form-select-sm" if isinstance(field.widget, forms.Select) else "form-control form-control-sm"
+            field.widget.attrs.setdefault("class", css)
 
     def search(self, queryset, name, value):
         from django.db.models import Q
