@@ -110,7 +110,7 @@ def _cnmaps_index():
     finally:
         con.close()
     index = {}
-    for province, city, district, path, level in rows:
+    for province, city, district, path, _level in rows:
         adcode = Path(path).stem
         name = district or city or province
         index[adcode] = (name, Path(provider.resolve_dataset_path("administrative", path)), provider.version)

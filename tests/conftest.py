@@ -45,11 +45,23 @@ def _media_in_tmp(request, tmp_path):
     settings.MEDIA_ROOT = old
 
 
-@pytest.fixture
-def reference(db):
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the reference data once; each test then runs in a transaction that is rolled back."""
     from citysafe.core.services import setup_reference_data
 
-    setup_reference_data()
+    with django_db_blocker.unblock():
+        setup_reference_data()
+
+
+@pytest.fixture
+def reference(db):
+    """Roles, regions and organisations (reloaded when a transactional test has flushed them)."""
+    from citysafe.core.models import Region
+    from citysafe.core.services import setup_reference_data
+
+    if not Region.objects.exists():
+        setup_reference_data()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ Domain errors become 4xx answers with a ``detail`` message; nothing a client sen
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 

@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
 from django.contrib.auth.decorators import login_required
+from django.urls import include, path
 from django.views.static import serve
 
 from .api import api

@@ -70,7 +70,7 @@ def test_every_csv_adcode_has_a_feature_and_properties_are_well_formed():
     assert city["level"] == "city" and city["name"] == "重庆市"
     extra = set(features) - {r["adcode"] for r in _divisions()} - {"500000", "500157"}
     assert not extra
-    for code, feat in features.items():
+    for _code, feat in features.items():
         assert isinstance(feat["properties"]["adcode"], str)
         assert feat["properties"]["level"] in {"city", "district"}
 

@@ -1,6 +1,5 @@
 """Every change is audited with who and when, and a history page shows it."""
 
-import datetime as dt
 
 from citysafe.core.models import Organization
 from citysafe.workplans import services

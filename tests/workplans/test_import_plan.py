@@ -6,8 +6,16 @@ import pytest
 
 from citysafe.core.models import Organization, OrganizationKind
 from citysafe.workplans.errors import PermissionDenied, WorkplanError
-from citysafe.workplans.models import (ProgressReport, ResponsibleUnit, Section, Target, Task, TaskKind, UnitRole,
-                                       WorkPlan)
+from citysafe.workplans.models import (
+    ProgressReport,
+    ResponsibleUnit,
+    Section,
+    Target,
+    Task,
+    TaskKind,
+    UnitRole,
+    WorkPlan,
+)
 from citysafe.workplans.services import import_plan, submit_progress_report
 
 # The units line of annex 二 row 3 (消防领域) in the seed.

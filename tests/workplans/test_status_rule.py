@@ -9,8 +9,17 @@ import datetime as dt
 
 import pytest
 
-from citysafe.workplans.status import (ACHIEVED, AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK, OVERDUE, TargetSpec,
-                                       elapsed_share, evaluate)
+from citysafe.workplans.status import (
+    ACHIEVED,
+    AT_RISK,
+    NO_DATA,
+    OFF_TRACK,
+    ON_TRACK,
+    OVERDUE,
+    TargetSpec,
+    elapsed_share,
+    evaluate,
+)
 
 START = dt.date(2026, 1, 1)
 YEAR_END = dt.date(2026, 12, 31)

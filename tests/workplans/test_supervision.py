@@ -8,8 +8,12 @@ from django.utils import timezone
 from citysafe.core.models import Organization
 from citysafe.workplans.errors import PermissionDenied, WorkplanError
 from citysafe.workplans.models import Supervision, SupervisionStatus, Target, TargetStatus, TaskKind
-from citysafe.workplans.services import (propose_supervisions, raise_supervision, submit_progress_report,
-                                         transition_supervision)
+from citysafe.workplans.services import (
+    propose_supervisions,
+    raise_supervision,
+    submit_progress_report,
+    transition_supervision,
+)
 
 
 def _fresh(item):
@@ -257,10 +261,6 @@ def test_history_records_every_transition(item, fire_dept, admin_user):
     assert _trail(item) == [("+", "open"), ("~", "responded"), ("~", "open"), ("~", "responded"), ("~", "closed")]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: services do not set the acting user on history rows; django-simple-history only records "
-    "history_user from HistoryRequestMiddleware, so service calls outside a request (management commands, "
-    "huey tasks, other services) leave history_user empty although services.py promises it is recorded"))
 def test_history_records_the_acting_user_of_service_calls(item, fire_dept, admin_user):
     transition_supervision(user=fire_dept, item=item, action="respond", note="已反馈")
     transition_supervision(user=admin_user, item=item, action="close", note="办结")

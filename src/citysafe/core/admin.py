@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import ApiToken, Organization, OrganizationAlias, Person, Region, UserProfile
+from .privacy import mask_phone
 
 
 @admin.register(Region)
@@ -29,8 +31,12 @@ class OrganizationAdmin(SimpleHistoryAdmin):
 
 @admin.register(Person)
 class PersonAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "organization", "title"]
+    list_display = ["name", "organization", "title", "phone_masked"]
     search_fields = ["name"]
+
+    @admin.display(description=_("电话"))
+    def phone_masked(self, obj):
+        return mask_phone(obj.phone)
 
 
 @admin.register(UserProfile)

@@ -3,10 +3,10 @@
 from django.shortcuts import get_object_or_404
 from ninja import Router
 
+from .models import Organization
 from .roles import user_roles
 from .schemas import MeOut, OrganizationOut, RegionOut
 from .scoping import regions_in_scope, scope_filter
-from .models import Organization
 
 router = Router(tags=["core"])
 

@@ -131,7 +131,7 @@ def load_organizations(orgs_csv: Path | None = None) -> LoadReport:
         add_alias(org, f"{region.name}人民政府" if suffix == "政府" else f"{region.name}政府")
         if region.is_valid_on(dt.date.today()):
             governments.append(org)
-    for code, name, _en, aliases in FUNCTIONAL_ZONES:
+    for _code, name, _en, aliases in FUNCTIONAL_ZONES:
         org = Organization.objects.get(name=f"{name}管委会")
         for alias in aliases:
             add_alias(org, f"{alias}管委会")

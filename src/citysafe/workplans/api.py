@@ -10,8 +10,19 @@ from ninja.files import UploadedFile
 from citysafe.core.models import Organization
 
 from . import selectors, services
-from .schemas import (ImportOut, PlanOut, ReportIn, ReportOut, ScorecardRow, SupervisionIn, SupervisionOut,
-                      TargetFilter, TargetOut, TaskOut, TransitionIn)
+from .schemas import (
+    ImportOut,
+    PlanOut,
+    ReportIn,
+    ReportOut,
+    ScorecardRow,
+    SupervisionIn,
+    SupervisionOut,
+    TargetFilter,
+    TargetOut,
+    TaskOut,
+    TransitionIn,
+)
 
 router = Router(tags=["workplans"])
 

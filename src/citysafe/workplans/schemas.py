@@ -1,7 +1,6 @@
 """API schemas of the work plan."""
 
 import datetime as dt
-
 from typing import Annotated
 
 from ninja import FilterLookup, FilterSchema, Schema

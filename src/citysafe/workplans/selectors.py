@@ -9,8 +9,17 @@ from citysafe.core.models import Organization
 from citysafe.core.roles import is_municipal
 from citysafe.core.scoping import scope_filter, scope_organization_ids
 
-from .models import (ProgressReport, ResponsibleUnit, Supervision, SupervisionStatus, Target, TargetStatus, Task,
-                     UnitRole, WorkPlan)
+from .models import (
+    ProgressReport,
+    ResponsibleUnit,
+    Supervision,
+    SupervisionStatus,
+    Target,
+    TargetStatus,
+    Task,
+    UnitRole,
+    WorkPlan,
+)
 
 
 def plans_for(user) -> QuerySet:

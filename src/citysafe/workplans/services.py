@@ -4,6 +4,7 @@ the history rows)."""
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,8 +22,19 @@ from citysafe.core.services import resolve_organization
 from . import status as status_rule
 from .errors import PermissionDenied, WorkplanError
 from .extract import ExtractionError, ExtractOptions, extract_bytes
-from .models import (ProgressReport, ResponsibleUnit, Section, Supervision, SupervisionStatus, Target,
-                     TargetStatus, Task, TaskKind, UnitRole, WorkPlan)
+from .models import (
+    ProgressReport,
+    ResponsibleUnit,
+    Section,
+    Supervision,
+    SupervisionStatus,
+    Target,
+    TargetStatus,
+    Task,
+    TaskKind,
+    UnitRole,
+    WorkPlan,
+)
 
 ANNEX_KINDS = {"kpis": TaskKind.KPI, "domains": TaskKind.DOMAIN, "platforms": TaskKind.PLATFORM}
 
@@ -49,7 +61,7 @@ def import_plan(data: bytes, filename: str, *, year: int | None = None, user=Non
                 progress: Callable[[int, int], None] | None = None) -> ImportResult:
     """Extract a work-points document and store it as a plan.
 
-    The same bytes imported twice return the existing plan (``unchanged``).  Changed content with the same title and
+    The same content imported twice (even from another file format) returns the existing plan (``unchanged``).  Changed content with the same title and
     year becomes a new version linked to the previous one; reports and supervision items of targets that are still
     there (same task, metric and scope) move to the new version so nothing is lost.  Unknown responsible units are
     created (flagged ``created_by_import``) and listed in the result.  With ``expand_groups`` a group such as
@@ -58,17 +70,18 @@ def import_plan(data: bytes, filename: str, *, year: int | None = None, user=Non
     Raises ``WorkplanError`` (with the extractor's message) for a file that is not a work plan.
     """
     _require_municipal(user)
-    digest = hashlib.sha256(data).hexdigest()
-    existing = WorkPlan.objects.filter(source_sha256=digest).first()
-    if existing is not None:
-        return ImportResult(plan=existing, unchanged=True, counts=plan_counts(existing))
-    options = ExtractOptions(year=year, flood_season_deadline=settings.CITYSAFE_FLOOD_SEASON_DEADLINE)
     try:
+        options = ExtractOptions(year=year, flood_season_deadline=settings.CITYSAFE_FLOOD_SEASON_DEADLINE)
         extracted = extract_bytes(data, filename, options).to_dict()
     except ExtractionError as exc:
         raise WorkplanError(str(exc)) from exc
     if not extracted.get("tasks") and not any(extracted.get("annex", {}).values()):
         raise WorkplanError("未在文件中找到任何任务或附件指标")
+    # The digest is of the extracted content, so the same document as DOCX after TXT is still "the same".
+    digest = hashlib.sha256(json.dumps(extracted, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    existing = WorkPlan.objects.filter(source_sha256=digest).first()
+    if existing is not None:
+        return ImportResult(plan=existing, unchanged=True, counts=plan_counts(existing))
     with transaction.atomic():
         return _store(extracted, digest, filename, user, expand_groups, progress)
 

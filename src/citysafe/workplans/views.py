@@ -17,8 +17,7 @@ from citysafe.core.scoping import organization_in_scope
 from . import excel, selectors, services
 from .errors import PermissionDenied, WorkplanError
 from .filters import TargetFilter
-from .forms import (BaselineForm, PlanUploadForm, ProgressImportForm, ProgressReportForm, SupervisionForm,
-                    TransitionForm)
+from .forms import BaselineForm, PlanUploadForm, ProgressImportForm, ProgressReportForm, SupervisionForm, TransitionForm
 from .models import ResponsibleUnit, SupervisionStatus, Target, TargetStatus, TaskKind
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -209,7 +209,7 @@ class Plan:
             "issuer": self.issuer,
             "date": _iso(self.date),
             "year": self.year,
-            "source_format": self.source_format,
+            # source_format is deliberately not here: the same plan as TXT or DOCX gives the same dict.
             "sections": [s.to_dict() for s in self.sections],
             "tasks": [t.to_dict() for t in self.tasks],
             "annex": {g: [i.to_dict() for i in self.annex_group(g)] for g in ANNEX_GROUPS},

@@ -59,9 +59,10 @@ _META_ISSUER = re.compile(r"发布机构\s*:?\s*\|\s*(?P<issuer>[^|:\s]{2,40})\s
 _ORG_LINE = re.compile(r"^[\u4e00-\u9fff()]{2,30}(?:政府|办公厅|办公室|委员会|安委会|减灾委|指挥部|局|厅|委|部)$")
 _TITLE_YEAR = re.compile(r"((?:19|20)\d{2})年")
 _SUBITEM_FAMILIES = [
-    re.compile(r"(?:^|(?<=[。;:,!?\s]))(?P<num>[一二三四五六七八九十]{1,2})是"),
-    re.compile(r"(?:^|(?<=[。;:,!?\s]))\((?P<num>\d{1,2})\)"),
-    re.compile(r"(?:^|(?<=[。;:!?\s]))(?P<num>\d{1,2})[.、](?!\d)"),
+    # The leading look-aheads make the scan skip impossible positions quickly on very long tasks.
+    re.compile(r"(?=[一二三四五六七八九十])(?:^|(?<=[。;:,!?\s]))(?P<num>[一二三四五六七八九十]{1,2})是"),
+    re.compile(r"(?=\()(?:^|(?<=[。;:,!?\s]))\((?P<num>\d{1,2})\)"),
+    re.compile(r"(?=\d)(?:^|(?<=[。;:!?\s]))(?P<num>\d{1,2})[.、](?!\d)"),
 ]
 _CJK_OR_PUNCT = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’《》、。,;:()!?%‰—]")
 
@@ -354,6 +355,13 @@ def _annex_group(hint: str | None, header: tuple[str, ...], columns: dict[str, i
     return "kpis" if "指标" in name_header else "domains"
 
 
+def _not_a_plan(lines: list[str]) -> None:
+    first = lines[0][:60]
+    raise ExtractionError(
+        f"not a work plan: found no section headings (一、) or numbered tasks ((一)); first line was {first!r}"
+    )
+
+
 def parse_plan(text: str, options: ExtractOptions, source_format: str = "txt") -> Plan:
     """Parse normalised text into a Plan; raises ExtractionError when it is not a work plan."""
     lines = text.split("\n") if text else []
@@ -366,6 +374,8 @@ def parse_plan(text: str, options: ExtractOptions, source_format: str = "txt") -
         (i for i, ln in enumerate(lines[:annex_at]) if SECTION.match(ln) or any(p.match(ln) for _, p in TASK_MARKERS)),
         min(annex_at, _HEADER_LINES),
     )
+    if body_start >= annex_at and not any(ln.startswith("|") for ln in lines):
+        _not_a_plan(lines)  # checked before the year so the message names the real problem
     header = _parse_header(lines[: min(body_start, _HEADER_LINES)], lines)
     year = _detect_year(header, options)
     builder = _PlanBuilder(year, options, _task_level(lines[:annex_at]))
@@ -375,10 +385,7 @@ def parse_plan(text: str, options: ExtractOptions, source_format: str = "txt") -
     for kind, block in iter_blocks(lines[annex_at:]):
         builder.annex_line(block) if kind == "line" else builder.table(block, in_annex=True)
     if not (builder.sections or builder.tasks or any(builder.annex.values())):
-        first = lines[0][:60]
-        raise ExtractionError(
-            f"not a work plan: found no section headings (一、) or numbered tasks ((一)); first line was {first!r}"
-        )
+        _not_a_plan(lines)
     return Plan(
         title=header.title,
         year=year,

@@ -32,13 +32,15 @@ the unit are appended ("新增接入1万台物联感知电梯" -> "新增接入�
 previous target's metric in the same sentence ("…标准化建设达95%,远郊区县达85%"). "A率、B率达98%" gives one
 target per "…率".
 
-Deadline: the last deadline phrase before the target in the same sentence (sentences end at "。" "!" "?" or a
+Deadline: the last deadline phrase before the target in the same sentence (sentences end at "。" "!" "?" ";" or a
 line break); otherwise the caller's default (a table's 完成时限 column) or None.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -57,7 +59,7 @@ _QUANTITY = re.compile(
 )
 _RANGE_JOIN = re.compile(r"\s*(?:—+|–|-|~|至|到)\s*")
 _WHOLE_NUMBER = re.compile(rf"^\s*(?P<num>\d{{1,12}}(?:\.\d{{1,6}})?)\s*(?P<unit>{_UNIT})?\s*$")
-_SENTENCE = re.compile(r"[^。!?\n]+[。!?]?")
+_SENTENCE = re.compile(r"[^。!?;\n]+[。!?;]?")
 _CLAUSE_SEPARATORS = ",;:"
 
 _PREFIXES: list[tuple[re.Pattern, str]] = [
@@ -79,6 +81,15 @@ _METRIC_HEAD = re.compile(r"^(?:[、,;:和及与并且]|其中|确保|实现|推
 _SCOPE = re.compile(r"中心城区|主城都市区|主城新区|主城区|远郊区县|其他区县|其余区县|涉农区县|重点区县|渝西地区|渝东北[\u4e00-\u9fff]{0,4}?区|渝东南[\u4e00-\u9fff]{0,4}?区")
 _COUNT_AFTER = re.compile(r"[^,;:。、()!?\n\d]{0,30}")
 _RATE_LIST_SPLIT = re.compile(r"[、和及与]")
+_MAX_CLAUSE = 80
+
+
+class _Deadlines(list):
+    """Deadline matches in text order plus their start offsets, for bisecting per sentence."""
+
+    def __init__(self, matches: list[DeadlineMatch]) -> None:
+        super().__init__(matches)
+        self.starts = [m.start for m in matches]
 
 
 @dataclass
@@ -141,7 +152,7 @@ def _quantities(sentence: str) -> list[_Found]:
         pos = match.end() if match.end() > match.start() else match.start() + 1
         if sentence[max(0, match.start() - 1) : match.start()] in ("第", ":", "/", "-"):
             continue  # ordinals, ratios "1:10000", codes
-        prefix = _prefix_kind(sentence[: match.start()])
+        prefix = _prefix_kind(sentence[max(0, match.start() - 12) : match.start()])
         joiner = _RANGE_JOIN.match(sentence, match.end())
         upper = _QUANTITY.match(sentence, joiner.end()) if joiner and not match["pct"] else None
         if upper and (upper["unit"] or match["unit"]):
@@ -161,6 +172,8 @@ def _quantities(sentence: str) -> list[_Found]:
 
 
 def _clause_start(sentence: str, pos: int, floor: int) -> int:
+    # Capped at _MAX_CLAUSE characters so a 10 MB paragraph without commas stays linear.
+    floor = max(floor, pos - _MAX_CLAUSE)
     cut = max(sentence.rfind(sep, floor, pos) for sep in _CLAUSE_SEPARATORS)
     return max(floor, cut + 1)
 
@@ -209,9 +222,14 @@ def _sentence_targets(
     floor = 0
     last_metric = None
     previous: tuple[int, int, str | None, str | None] | None = None  # (number start, clause start, metric, scope)
-    sentence_deadlines = [d for d in deadlines if offset <= d.start and d.end <= offset + len(sentence)]
+    sentence_end = offset + len(sentence)
+    starts = [d.start for d in deadlines] if not isinstance(deadlines, _Deadlines) else deadlines.starts
+    lo, hi = bisect.bisect_left(starts, offset), bisect.bisect_left(starts, sentence_end)
+    sentence_deadlines = [d for d in deadlines[lo:hi] if d.end <= sentence_end]
+    deadline_ends = [d.end - offset for d in sentence_deadlines]
     for found in _quantities(sentence):
-        preceding = [d for d in sentence_deadlines if d.end - offset <= found.start]
+        count_before = bisect.bisect_right(deadline_ends, found.start)
+        preceding = sentence_deadlines[count_before - 1 : count_before] if count_before else []
         if previous and previous[0] == found.start:
             # Upper bound of a range: same clause, metric and scope as the lower bound.
             _, start, metric, scope = previous
@@ -219,7 +237,8 @@ def _sentence_targets(
             if preceding:
                 floor = max(floor, preceding[-1].end - offset)
             start = _clause_start(sentence, found.start, floor)
-            metric, scope = _metric_and_scope(sentence[start : found.start], sentence_deadlines, offset + start)
+            near = sentence_deadlines[max(0, count_before - 3) : count_before]  # only these can overlap the clause
+            metric, scope = _metric_and_scope(sentence[start : found.start], near, offset + start)
         end = found.end
         if found.describes_after:
             after = _COUNT_AFTER.match(sentence, found.end)[0].rstrip()
@@ -252,10 +271,11 @@ def parse_targets(
     default_deadline: deadline for targets with no deadline phrase before them (a table's 完成时限).
     whole_cell: ``text`` is a table cell, so a bare number ("0") is a target ``= 0``.
     """
+    text = unicodedata.normalize("NFKC", text)  # callers may pass raw fragments ("100％", "（…）")
     if whole_cell and (bare := _WHOLE_NUMBER.match(text)):
         unit = bare["unit"] or _unit_from_metric(metric)
         return (TargetSpec(text.strip(), metric, "=", _number(bare["num"], None), unit, None, default_deadline),)
-    deadlines = find_deadlines(text, year, options)
+    deadlines = _Deadlines(find_deadlines(text, year, options))
     targets: list[TargetSpec] = []
     for match in _SENTENCE.finditer(text):
         targets.extend(_sentence_targets(match[0], match.start(), deadlines, default_deadline))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from .model import UnitRef
 from .normalize import normalize_inline
@@ -100,6 +101,7 @@ def _looks_like_units(names: list[str]) -> bool:
     return bool(names) and all(_ORG_END.search(n) or is_group(n) for n in names)
 
 
+@lru_cache(maxsize=4096)  # the same annotation recurs across tasks and is read again for titles
 def parse_annotation(body: str) -> tuple[UnitRef, ...]:
     """Units of one parenthesised annotation body, or () when it is not a responsibility annotation."""
     body = normalize_inline(body).replace(":", ":")
