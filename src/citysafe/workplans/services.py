@@ -64,8 +64,9 @@ def import_plan(data: bytes, filename: str, *, year: int | None = None, user=Non
     The same content imported twice (even from another file format) returns the existing plan (``unchanged``).  Changed content with the same title and
     year becomes a new version linked to the previous one; reports and supervision items of targets that are still
     there (same task, metric and scope) move to the new version so nothing is lost.  Unknown responsible units are
-    created (flagged ``created_by_import``) and listed in the result.  With ``expand_groups`` a group such as
-    "各区县政府" is replaced by its member organisations (as supporting units that remember the group).
+    created (flagged ``created_by_import``) and listed in the result.  With ``expand_groups`` a supporting group
+    such as "各区县政府" is replaced by its member organisations (supporting units that remember the group); a
+    leading group stays the lead and its members are added as supporting units.
 
     Raises ``WorkplanError`` (with the extractor's message) for a file that is not a work plan.
     """
@@ -131,7 +132,10 @@ def _store_task(plan, kind, item, sections, org_cache, result, expand_groups) ->
     for unit in item.get("units", []):
         org = _org(unit["name"], unit.get("group", False), org_cache, result)
         members = list(org.members.all()) if expand_groups and unit.get("group") else []
-        for member, via in ([(m, org) for m in members] if members else [(org, None)]):
+        rows = [(org, None)] + [(m, org) for m in members]
+        if members and unit.get("role") != "lead":
+            rows = rows[1:]  # a supporting group is replaced by its members; a leading group keeps the lead
+        for member, via in rows:
             role = UnitRole.LEAD if position == 0 and via is None and unit.get("role") == "lead" else UnitRole.SUPPORT
             _, created = ResponsibleUnit.objects.get_or_create(
                 task=task, organization=member, defaults={"role": role, "position": position, "via_group": via})
@@ -348,7 +352,7 @@ def transition_supervision(*, user, item: Supervision, action: str, note: str = 
     method, who = _TRANSITIONS[action]
     if who == "municipal":
         _require_municipal(user)
-    elif not (is_municipal(user) or (can_write(user) and organization_in_scope(user, item.owner_id))):
+    elif user is not None and not (is_municipal(user) or (can_write(user) and organization_in_scope(user, item.owner_id))):
         raise PermissionDenied("只有承办单位可以反馈办理情况")
     item = Supervision.objects.select_for_update().get(pk=item.pk)
     try:

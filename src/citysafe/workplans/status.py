@@ -90,8 +90,7 @@ def evaluate(spec: TargetSpec, latest_value: float | None, today: dt.date,
                 comparator, bound = "<=", spec.baseline * (1 - spec.value / 100)
         else:
             comparator, bound = ">=", spec.baseline * (1 + spec.value / 100)
-        spec = TargetSpec(comparator, bound, spec.unit, spec.deadline, spec.start,
-                          None if comparator == ">=" else spec.baseline)
+        spec = TargetSpec(comparator, bound, spec.unit, spec.deadline, spec.start, spec.baseline)
     if comparator in UPPER or (comparator == "=" and abs(bound) <= EPS):
         return _upper(comparator, bound, latest_value, elapsed, past_deadline, cumulative)
     return _lower(spec, comparator, bound, latest_value, elapsed, past_deadline, at_risk_ratio, off_track_ratio)
