@@ -13,6 +13,7 @@ import io
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -96,7 +97,8 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return f"第 {self.row} 行「{self.column}」: {self.message}"
+        return _("第 %(row)s 行「%(column)s」: %(message)s") % {"row": self.row, "column": self.column,
+                                                             "message": self.message}
 
 
 @dataclass
@@ -133,12 +135,12 @@ def import_progress(plan: WorkPlan, user, data: bytes) -> ImportOutcome:
     try:
         ws = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise WorkplanError(f"无法读取 Excel 文件: {exc.__class__.__name__}") from None
+        raise WorkplanError(_("无法读取 Excel 文件: %(error)s") % {"error": exc.__class__.__name__}) from None
     rows = ws.iter_rows(values_only=True)
     header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
     missing = [h for h in ("目标编号", "报送单位", "截至日期", "完成值", "进展情况") if h not in header]
     if missing:
-        raise WorkplanError(f"缺少列: {'、'.join(missing)}")
+        raise WorkplanError(_("缺少列: %(columns)s") % {"columns": "、".join(missing)})
     col = {name: header.index(name) for name in header if name}
     targets = {t.code: t for t in selectors.targets_for(user, plan).select_related("task__plan")}
     outcome, pending = ImportOutcome(), []
@@ -176,21 +178,21 @@ def _parse_row(number, values, col, targets, errors):
     try:
         value = _as_number(value_cell)
     except (TypeError, ValueError):
-        errors.append(RowError(number, "完成值", f"不是数字: {value_cell!r}"))
+        errors.append(RowError(number, "完成值", _("不是数字: %(value)r") % {"value": value_cell}))
         return None
     if value is None and not narrative:
         return None  # a listed target nobody reported on this time
     target = targets.get(code)
     if target is None:
-        errors.append(RowError(number, "目标编号", f"未找到或无权填报: {code!r}"))
+        errors.append(RowError(number, "目标编号", _("未找到或无权填报: %(code)r") % {"code": code}))
         return None
     unit = find_organization(str(values[col["报送单位"]] or ""))
     if unit is None:
-        errors.append(RowError(number, "报送单位", f"未知单位: {values[col['报送单位']]!r}"))
+        errors.append(RowError(number, "报送单位", _("未知单位: %(unit)r") % {"unit": values[col["报送单位"]]}))
         return None
     try:
         as_of = _as_date(values[col["截至日期"]])
     except (TypeError, ValueError):
-        errors.append(RowError(number, "截至日期", f"不是日期: {values[col['截至日期']]!r}"))
+        errors.append(RowError(number, "截至日期", _("不是日期: %(value)r") % {"value": values[col["截至日期"]]}))
         return None
     return number, {"target": target, "reporting_unit": unit, "as_of": as_of, "value": value, "narrative": narrative}

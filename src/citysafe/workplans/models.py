@@ -197,16 +197,15 @@ class Target(models.Model):
         return self.deadline or dt.date(self.task.plan.year, 12, 31)
 
     def describe(self) -> str:
-        """Short human form such as "≥ 80 %" or "下降 5 %以上"."""
-        value = f"{self.value:g}"
-        words = {
-            ">=": f"≥ {value}{self.unit}", "<=": f"≤ {value}{self.unit}", "=": f"= {value}{self.unit}",
-            "<": f"< {value}{self.unit}", ">": f"> {value}{self.unit}",
-            "decrease_by_at_least": f"下降 ≥ {value}{self.unit}", "decrease_by": f"下降 {value}{self.unit}",
-            "increase_by_at_least": f"增长 ≥ {value}{self.unit}", "increase_by": f"增长 {value}{self.unit}",
-            "complete_count": f"完成 {value}{self.unit}",
-        }
-        return words.get(self.comparator, value)
+        """Short human form such as "≥ 80%" or "下降 ≥ 5%"."""
+        amount = f"{self.value:g}{self.unit}"
+        symbols = {">=": "≥", "<=": "≤", "=": "=", "<": "<", ">": ">"}
+        if self.comparator in symbols:
+            return f"{symbols[self.comparator]} {amount}"
+        words = {"decrease_by_at_least": _("下降 ≥ %(amount)s"), "decrease_by": _("下降 %(amount)s"),
+                 "increase_by_at_least": _("增长 ≥ %(amount)s"), "increase_by": _("增长 %(amount)s"),
+                 "complete_count": _("完成 %(amount)s")}
+        return str(words.get(self.comparator, "%(amount)s")) % {"amount": amount}
 
 
 class ProgressReport(models.Model):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 
 from citysafe.core.audit import audited
@@ -53,7 +54,7 @@ class ImportResult:
 
 def _require_municipal(user) -> None:
     if user is not None and not is_municipal(user):
-        raise PermissionDenied("只有市级管理员可以执行此操作")
+        raise PermissionDenied(_("只有市级管理员可以执行此操作"))
 
 
 @audited
@@ -77,7 +78,7 @@ def import_plan(data: bytes, filename: str, *, year: int | None = None, user=Non
     except ExtractionError as exc:
         raise WorkplanError(str(exc)) from exc
     if not extracted.get("tasks") and not any(extracted.get("annex", {}).values()):
-        raise WorkplanError("未在文件中找到任何任务或附件指标")
+        raise WorkplanError(_("未在文件中找到任何任务或附件指标"))
     # The digest is of the extracted content, so the same document as DOCX after TXT is still "the same".
     digest = hashlib.sha256(json.dumps(extracted, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     existing = WorkPlan.objects.filter(source_sha256=digest).first()
@@ -236,11 +237,11 @@ def _check_can_report(user, target: Target, unit: Organization) -> None:
     if user is None:
         return
     if not can_write(user):
-        raise PermissionDenied("只读用户不能填报进展")
+        raise PermissionDenied(_("只读用户不能填报进展"))
     if not organization_in_scope(user, unit.pk):
-        raise PermissionDenied("只能以本单位或本辖区单位的名义填报")
+        raise PermissionDenied(_("只能以本单位或本辖区单位的名义填报"))
     if not is_municipal(user) and not _unit_answers_for(target, unit):
-        raise PermissionDenied(f"{unit} 不是该目标的责任单位")
+        raise PermissionDenied(_("%(unit)s 不是该目标的责任单位") % {"unit": unit})
 
 
 def _unit_answers_for(target: Target, unit: Organization) -> bool:
@@ -262,13 +263,13 @@ def submit_progress_report(*, user, target: Target, reporting_unit: Organization
     """
     _check_can_report(user, target, reporting_unit)
     if as_of > timezone.localdate():
-        raise WorkplanError("截至日期不能晚于今天")
+        raise WorkplanError(_("截至日期不能晚于今天"))
     if as_of.year != target.task.plan.year:
-        raise WorkplanError(f"截至日期应在 {target.task.plan.year} 年内")
+        raise WorkplanError(_("截至日期应在 %(year)s 年内") % {"year": target.task.plan.year})
     if value is None and not narrative.strip():
-        raise WorkplanError("请填写完成值或进展情况")
+        raise WorkplanError(_("请填写完成值或进展情况"))
     if value is not None and (value != value or value in (float("inf"), float("-inf")) or value < 0):
-        raise WorkplanError("完成值必须是非负数")
+        raise WorkplanError(_("完成值必须是非负数"))
     report = ProgressReport.objects.create(target=target, reporting_unit=reporting_unit, as_of=as_of, value=value,
                                            narrative=narrative, evidence=evidence, created_by=user)
     refresh_target_status(target)
@@ -295,9 +296,9 @@ def raise_supervision(*, user, owner: Organization, title: str, deadline: dt.dat
     """Open a supervision item (or a proposal awaiting confirmation when ``proposed``).  Municipal only."""
     _require_municipal(user)
     if not title.strip():
-        raise WorkplanError("督办事项不能为空")
+        raise WorkplanError(_("督办事项不能为空"))
     if deadline < timezone.localdate() and not proposed:
-        raise WorkplanError("办理时限不能早于今天")
+        raise WorkplanError(_("办理时限不能早于今天"))
     return Supervision.objects.create(
         target=target, task=task or (target.task if target else None), title=title[:300], description=description,
         owner=owner, deadline=deadline, reason=reason[:300], raised_by=user,
@@ -348,20 +349,20 @@ def transition_supervision(*, user, item: Supervision, action: str, note: str = 
     ``WorkplanError`` naming the state.
     """
     if action not in _TRANSITIONS:
-        raise WorkplanError(f"未知操作: {action}")
+        raise WorkplanError(_("未知操作: %(action)s") % {"action": action})
     method, who = _TRANSITIONS[action]
     if who == "municipal":
         _require_municipal(user)
     elif user is not None and not (is_municipal(user) or (can_write(user) and organization_in_scope(user, item.owner_id))):
-        raise PermissionDenied("只有承办单位可以反馈办理情况")
+        raise PermissionDenied(_("只有承办单位可以反馈办理情况"))
     item = Supervision.objects.select_for_update().get(pk=item.pk)
     try:
         getattr(item, method)()
     except TransitionNotAllowed:
-        raise WorkplanError(f"当前状态「{item.get_status_display()}」下不能执行此操作") from None
+        raise WorkplanError(_("当前状态「%(state)s」下不能执行此操作") % {"state": item.get_status_display()}) from None
     if action == "respond":
         if not note.strip():
-            raise WorkplanError("请填写办理情况")
+            raise WorkplanError(_("请填写办理情况"))
         item.response = note
     elif action in {"close", "dismiss", "reject"}:
         item.closure_note = note
