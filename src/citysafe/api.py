@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError
 
 from citysafe.core.api import router as core_router
 from citysafe.core.auth import API_AUTH
+from citysafe.hazards.api import router as hazards_router
 from citysafe.workplans.api import router as workplans_router
 from citysafe.workplans.errors import PermissionDenied, WorkplanError
 
@@ -17,6 +18,7 @@ api = NinjaAPI(title="citysafe API", version="1", urls_namespace="api", auth=API
                description="城市安全生产和防灾减灾救灾平台 API。认证: `Authorization: Bearer <token>` 或登录会话。")
 api.add_router("/core", core_router)
 api.add_router("/workplans", workplans_router)
+api.add_router("/hazards", hazards_router)
 
 
 @api.exception_handler(PermissionDenied)

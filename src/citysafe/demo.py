@@ -31,6 +31,7 @@ DEMO_USERS = [
     ("wanzhou", roles.DISTRICT_OPERATOR, "万州区政府", "500101", False),
     ("yingji", roles.DEPARTMENT_OPERATOR, "市应急管理局", None, False),
     ("viewer", roles.VIEWER, None, "500000", False),
+    ("qiye", roles.ENTERPRISE_OPERATOR, "渝中区演示机械制造有限公司", None, False),
 ]
 
 
@@ -51,6 +52,10 @@ def prepare_demo(stdout=None) -> list[dict]:
     result = wp.import_plan(seed_bytes(), SEED_FILE, user=admin)
     say(f"work plan: {result.plan} — " + ", ".join(f"{k} {v}" for k, v in result.counts.items()))
     _demo_progress(result.plan, admin)
+    say("generating demo hazards and risk points (marked as demo data) …")
+    from citysafe.hazards.demo import prepare as prepare_hazards
+
+    say("hazards demo: " + ", ".join(f"{k} {v}" for k, v in prepare_hazards(admin).items()))
     return logins
 
 
@@ -65,6 +70,9 @@ def _users() -> list[dict]:
         user.save()
         user.groups.set([Group.objects.get(name=role)])
         organization = Organization.objects.filter(name=org_name).first() if org_name else None
+        if organization is None and role == roles.ENTERPRISE_OPERATOR:
+            organization = Organization.objects.create(name=org_name, kind="enterprise",
+                                                       region=Region.objects.get(adcode="500103"))
         region = Region.objects.filter(adcode=adcode).order_by("-valid_from").first() if adcode else None
         if region is None and organization is not None:
             region = organization.region if role == roles.DISTRICT_OPERATOR else None

@@ -12,6 +12,8 @@ from .api import api
 urlpatterns = [
     path("", include("citysafe.core.urls")),
     path("workplans/", include("citysafe.workplans.urls")),
+    path("hazards/", include("citysafe.hazards.urls")),
+    path("tipoff/", include("citysafe.hazards.urls_public")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),

@@ -35,3 +35,25 @@ def test_regions_are_scoped(api_client, yuzhong, admin_user, token_for):
     assert len(everything) >= 39
     geo = api_client(token_for(yuzhong)).get("/core/regions.geojson").json()
     assert [f["properties"]["adcode"] for f in geo["features"]] == ["500103"]
+
+
+def test_token_page_issues_a_working_token_and_revokes_it(client, api_client, yuzhong):
+    client.force_login(yuzhong)
+    page = client.post("/tokens/", {"name": "区县对接"}).content.decode()
+    import re
+
+    secret = re.search(r"<code>(cs_[^<]+)</code>", page).group(1)
+    token = ApiToken.objects.get(user=yuzhong)
+    client.post(f"/tokens/{token.pk}/revoke/")
+    client.logout()  # the API calls below rely on the token alone
+    assert api_client(secret).get("/core/me").status_code == 401
+    fresh, _raw = ApiToken.objects.issue(yuzhong, "again")
+    assert api_client(_raw).get("/core/me").status_code == 200
+
+
+def test_token_of_another_user_cannot_be_revoked(client, yuzhong, wanzhou):
+    token, _raw = ApiToken.objects.issue(wanzhou, "x")
+    client.force_login(yuzhong)
+    assert client.post(f"/tokens/{token.pk}/revoke/").status_code == 404
+    token.refresh_from_db()
+    assert not token.revoked

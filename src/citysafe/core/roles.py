@@ -6,14 +6,21 @@ MUNICIPAL_ADMIN = "municipal_admin"
 DEPARTMENT_OPERATOR = "department_operator"
 DISTRICT_OPERATOR = "district_operator"
 VIEWER = "viewer"
+ENTERPRISE_OPERATOR = "enterprise_operator"
 
 ROLE_LABELS = {
     MUNICIPAL_ADMIN: _("市级管理员"),
     DEPARTMENT_OPERATOR: _("部门操作员"),
     DISTRICT_OPERATOR: _("区县操作员"),
     VIEWER: _("只读用户"),
+    ENTERPRISE_OPERATOR: _("企业安全管理员"),
 }
-WRITER_ROLES = {MUNICIPAL_ADMIN, DEPARTMENT_OPERATOR, DISTRICT_OPERATOR}
+WRITER_ROLES = {MUNICIPAL_ADMIN, DEPARTMENT_OPERATOR, DISTRICT_OPERATOR, ENTERPRISE_OPERATOR}
+
+
+def is_enterprise(user) -> bool:
+    """An enterprise's own safety manager: acts for the enterprise, never as its supervisor."""
+    return bool(user.is_authenticated and ENTERPRISE_OPERATOR in user_roles(user) and not is_municipal(user))
 
 
 def ensure_role_groups() -> None:

@@ -189,9 +189,21 @@ def _guess_region(name: str) -> Region | None:
     return Region.objects.filter(adcode=CITY_ADCODE).first()
 
 
+# Other apps add their own reference data (sectors, determination packs …) here from their AppConfig.ready().
+REFERENCE_LOADERS: list = []
+
+
+def register_reference_loader(name: str, loader) -> None:
+    if name not in {n for n, _f in REFERENCE_LOADERS}:
+        REFERENCE_LOADERS.append((name, loader))
+
+
 def setup_reference_data() -> dict:
-    """Roles, regions and organisations: everything a fresh database needs (idempotent)."""
+    """Roles, regions and organisations, then every app's reference data: all a fresh database needs (idempotent)."""
     ensure_role_groups()
     regions = load_regions()
     orgs = load_organizations()
-    return {"regions": regions.created + regions.updated, "organizations_created": orgs.created}
+    result = {"regions": regions.created + regions.updated, "organizations_created": orgs.created}
+    for name, loader in REFERENCE_LOADERS:
+        result[name] = loader()
+    return result

@@ -4,7 +4,7 @@ Thin: validate, call a selector or a service, shape the answer.  Objects outside
 """
 
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, Query, Router
+from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from citysafe.core.models import Organization
@@ -59,7 +59,7 @@ def import_plan(request, file: UploadedFile = File(...), year: int | None = Form
                                   expand_groups=expand_groups)
     body = {"plan_id": result.plan.pk, "unchanged": result.unchanged, "new_version": result.new_version,
             "created_organizations": result.created_organizations, "counts": result.counts}
-    return (200 if result.unchanged else 201), body
+    return Status(200 if result.unchanged else 201, body)
 
 
 @router.get("/targets", response=list[TargetOut])
@@ -85,7 +85,7 @@ def create_report(request, target_id: int, payload: ReportIn):
     unit = get_object_or_404(Organization, pk=payload.reporting_unit_id)
     report = services.submit_progress_report(user=request.user, target=target, reporting_unit=unit,
                                              as_of=payload.as_of, value=payload.value, narrative=payload.narrative)
-    return 201, report
+    return Status(201, report)
 
 
 @router.get("/supervisions", response=list[SupervisionOut])
@@ -100,7 +100,7 @@ def create_supervision(request, payload: SupervisionIn):
     target = get_object_or_404(selectors.targets_for(request.user), pk=payload.target_id) if payload.target_id else None
     item = services.raise_supervision(user=request.user, owner=owner, title=payload.title, deadline=payload.deadline,
                                       target=target, description=payload.description, reason=payload.reason)
-    return 201, item
+    return Status(201, item)
 
 
 @router.get("/supervisions/{item_id}", response=SupervisionOut)

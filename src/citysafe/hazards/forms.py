@@ -1,0 +1,74 @@
+"""Forms of the hazard pages."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from citysafe.core.models import Organization, Region
+
+from .models import HazardGrade, HazardSource, Industry
+
+
+def _bootstrap(form):
+    for field in form.fields.values():
+        css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+        if isinstance(field.widget, forms.CheckboxInput):
+            css = "form-check-input"
+        field.widget.attrs.setdefault("class", css)
+
+
+class HazardForm(forms.Form):
+    title = forms.CharField(label=_("隐患名称"), max_length=200)
+    description = forms.CharField(label=_("隐患描述"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    industry = forms.ModelChoiceField(label=_("行业领域"), queryset=Industry.objects.all(), required=False)
+    gbt4754_code = forms.CharField(label=_("国民经济行业代码"), max_length=10, required=False)
+    source = forms.ChoiceField(label=_("来源"), choices=HazardSource.choices)
+    grade = forms.ChoiceField(label=_("等级"), choices=HazardGrade.choices)
+    basis = forms.CharField(label=_("判定依据"), max_length=300, required=False)
+    enterprise = forms.ModelChoiceField(label=_("企业/单位"), required=False,
+                                        queryset=Organization.objects.exclude(kind="group"))
+    site = forms.CharField(label=_("场所"), max_length=200, required=False)
+    address = forms.CharField(label=_("地址"), max_length=300, required=False)
+    lon = forms.FloatField(label=_("经度"), required=False, min_value=-180, max_value=180)
+    lat = forms.FloatField(label=_("纬度"), required=False, min_value=-90, max_value=90)
+    region = forms.ModelChoiceField(label=_("所在区县(可由位置自动确定)"), required=False,
+                                    queryset=Region.objects.filter(level__in=["district", "zone"]))
+    found_by = forms.CharField(label=_("发现人"), max_length=100, required=False)
+    deadline = forms.DateField(label=_("整改期限"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+
+class TransitionForm(forms.Form):
+    action = forms.ChoiceField(choices=[(a, a) for a in ("route", "assign", "start", "submit", "accept", "reject")])
+    comment = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    deadline = forms.DateField(label=_("整改期限"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    responsible_unit = forms.ModelChoiceField(label=_("整改责任单位"), required=False,
+                                              queryset=Organization.objects.exclude(kind="group"))
+    region = forms.ModelChoiceField(label=_("所在区县"), required=False,
+                                    queryset=Region.objects.filter(level__in=["district", "zone"]))
+    industry = forms.ModelChoiceField(label=_("行业领域"), required=False, queryset=Industry.objects.all())
+    measures = forms.CharField(label=_("整改措施"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+
+class ExtensionForm(forms.Form):
+    new_deadline = forms.DateField(label=_("新期限"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("延期原因"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("文件"))
+    caption = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)

@@ -1,0 +1,152 @@
+"""API schemas of hazards and risk points."""
+
+import datetime as dt
+from typing import Annotated
+
+from ninja import Field, FilterLookup, FilterSchema, Schema
+
+
+class HazardIn(Schema):
+    title: str = Field(..., max_length=200)
+    source: str
+    description: str = ""
+    grade: str = "general"
+    basis: str = Field("", max_length=300)
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    address: str = Field("", max_length=300)
+    region_adcode: str | None = None
+    industry_code: str | None = None
+    gbt4754_code: str = Field("", max_length=10)
+    enterprise_id: int | None = None
+    site: str = Field("", max_length=200)
+    found_by: str = Field("", max_length=100)
+    deadline: dt.date | None = None
+
+
+class HazardPatch(Schema):
+    title: str | None = Field(None, max_length=200)
+    description: str | None = None
+    address: str | None = Field(None, max_length=300)
+    site: str | None = Field(None, max_length=200)
+    basis: str | None = Field(None, max_length=300)
+
+
+class HazardOut(Schema):
+    id: int
+    code: str
+    title: str
+    description: str
+    lon: float | None
+    lat: float | None
+    address: str
+    region: str | None
+    industry: str | None
+    source: str
+    grade: str
+    basis: str
+    status: str
+    found_at: dt.datetime
+    deadline: dt.date | None
+    is_overdue: bool
+    responsible_unit: str | None
+    supervising_department: str | None
+    supervision_id: int | None
+    triage_reason: str
+
+    @staticmethod
+    def resolve_region(obj):
+        return obj.region.adcode if obj.region_id else None
+
+    @staticmethod
+    def resolve_industry(obj):
+        return obj.industry.code if obj.industry_id else None
+
+    @staticmethod
+    def resolve_responsible_unit(obj):
+        return obj.responsible_unit.name if obj.responsible_unit_id else None
+
+    @staticmethod
+    def resolve_supervising_department(obj):
+        return obj.supervising_department.name if obj.supervising_department_id else None
+
+
+class HazardFilterSchema(FilterSchema):
+    region: Annotated[str | None, FilterLookup(q="region__adcode")] = None
+    industry: Annotated[str | None, FilterLookup(q="industry__code")] = None
+    grade: str | None = None
+    status: str | None = None
+    source: str | None = None
+    q: Annotated[str | None, FilterLookup(q=["title__icontains", "code__icontains"])] = None
+
+
+class TransitionIn(Schema):
+    action: str
+    comment: str = ""
+    deadline: dt.date | None = None
+    responsible_unit_id: int | None = None
+    region_adcode: str | None = None
+    industry_code: str | None = None
+    measures: str = ""
+
+
+class ExtensionIn(Schema):
+    new_deadline: dt.date
+    reason: str
+
+
+class TransitionOut(Schema):
+    action: str
+    from_status: str
+    to_status: str
+    comment: str
+    by: str | None
+    at: dt.datetime
+
+    @staticmethod
+    def resolve_by(obj):
+        return obj.by.get_username() if obj.by_id else None
+
+
+class RiskPointIn(Schema):
+    code: str = Field(..., max_length=40)
+    name: str = Field(..., max_length=200)
+    kind: str
+    lon: float = Field(..., ge=-180, le=180)
+    lat: float = Field(..., ge=-90, le=90)
+    industry_code: str | None = None
+    township: str = ""
+    village: str = ""
+    risk_grade: str = ""
+    threatened_people: int = Field(0, ge=0)
+    threatened_households: int = Field(0, ge=0)
+
+
+class RiskPointOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    lon: float
+    lat: float
+    region: str | None
+    township: str
+    village: str
+    risk_grade: str
+    threatened_people: int
+    threatened_households: int
+
+    @staticmethod
+    def resolve_region(obj):
+        return obj.region.adcode if obj.region_id else None
+
+
+class IndustryOut(Schema):
+    code: str
+    name: str
+    gbt4754_codes: str
+    supervising_department: str | None
+
+    @staticmethod
+    def resolve_supervising_department(obj):
+        return obj.supervising_department.name if obj.supervising_department_id else None
