@@ -117,6 +117,21 @@ def fire_dept(reference):
 
 
 @pytest.fixture
+def enterprise(reference):
+    """A machinery enterprise located in 渝中区."""
+    from citysafe.core.models import Organization, Region
+
+    return Organization.objects.create(name="重庆测试机械有限公司", kind="enterprise",
+                                       region=Region.objects.get(adcode="500103"))
+
+
+@pytest.fixture
+def enterprise_user(enterprise):
+    """The enterprise's own safety manager (scope: the enterprise only)."""
+    return make_user("qiye", "enterprise_operator", enterprise.name)
+
+
+@pytest.fixture
 def viewer(reference):
     return make_user("viewer", "viewer", None, "500000")
 

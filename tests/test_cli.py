@@ -86,5 +86,5 @@ def test_demo_prepares_data_and_prints_logins(tmp_path):
     assert "work plan:" in result.stdout
     for username in ("admin", "yuzhong", "wanzhou", "yingji", "viewer"):
         assert f"user: {username}" in result.stdout
-    assert result.stdout.count("password: ") == 5
+    assert result.stdout.count("password: ") == 6  # one user per role
     assert (data_dir / "citysafe.sqlite3").is_file()

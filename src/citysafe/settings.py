@@ -47,6 +47,7 @@ ALLOWED_HOSTS = env_list("CITYSAFE_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],te
 CSRF_TRUSTED_ORIGINS = env_list("CITYSAFE_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    "ninja",  # serves Swagger UI and ReDoc assets locally (no CDN)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

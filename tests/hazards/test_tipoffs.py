@@ -67,21 +67,29 @@ def _xlsx_text(response) -> str:
 
 # --- public submission ---------------------------------------------------------------------------------------------
 
+def _accepted(response) -> str | None:
+    """The follow-up code shown in the answer, or None when the form was refused."""
+    match = re.search(r'data-testid="follow-up-code">([A-Z0-9-]+)<', response.content.decode())
+    return match.group(1) if match else None
+
+
 def test_public_form_without_login_saves_and_shows_the_code_once(reference, client):
     page = client.get(reverse("tipoff:tipoff_form"))
     assert page.status_code == 200 and "form_token" in page.content.decode()
-    response = _post_form(client)
-    assert response.status_code == 302 and response.url == reverse("tipoff:tipoff_thanks")
-    thanks = client.get(response.url).content.decode()
-    code = re.search(r'data-testid="follow-up-code">([A-Z0-9-]+)<', thanks).group(1)
+    token = tipoffs.form_token(time.time() - 10)
+    response = _post_form(client, form_token=token)
+    code = _accepted(response)
+    assert response.status_code == 200 and code and "no-store" in response["Cache-Control"]
     assert len(tipoffs.normalize_code(code)) == tipoffs.FOLLOW_UP_LENGTH
     tip_off = TipOff.objects.get()
     assert tip_off.region.adcode == "500103" and tip_off.status == TipOffStatus.RECEIVED
-    assert tip_off.follow_up_hash != code and code not in tip_off.follow_up_hash
-    assert len(tip_off.follow_up_hash) == 64
+    assert tip_off.follow_up_hash != code and len(tip_off.follow_up_hash) == 64
     assert tipoffs.status_for_code(code.lower().replace("-", ""))["code"] == tip_off.code
-    again = client.get(reverse("tipoff:tipoff_thanks")).content.decode()
-    assert code not in again  # shown once
+    # Shown once: a reload (the same form sent again) is refused and shows no code; nothing keeps the code.
+    again = _post_form(client, form_token=token)
+    assert _accepted(again) is None and "已提交过" in again.content.decode()
+    assert TipOff.objects.count() == 1
+    assert not client.session.items() or code not in repr(dict(client.session.items()))
 
 
 def test_honeypot_is_refused_without_saving(reference, client):
@@ -102,20 +110,20 @@ def test_too_fast_and_stale_forms_are_refused(reference, client):
 
 def test_sixth_submission_within_an_hour_is_refused(reference, client):
     for _i in range(tipoffs.RATE_LIMIT_PER_HOUR):
-        assert _post_form(client).status_code == 302
+        assert _accepted(_post_form(client))
     refused = _post_form(client)
-    assert refused.status_code == 200 and "提交过于频繁" in refused.content.decode()
+    assert _accepted(refused) is None and "提交过于频繁" in refused.content.decode()
     assert TipOff.objects.count() == tipoffs.RATE_LIMIT_PER_HOUR
     # Another client (other User-Agent) is not affected.
     other = client.post(reverse("tipoff:tipoff_form"), {
         "description": TEXT, "anonymous": "on", "form_token": tipoffs.form_token(time.time() - 10)},
         HTTP_USER_AGENT="Another phone")
-    assert other.status_code == 302
+    assert _accepted(other)
 
 
 def test_daily_limit(reference, monkeypatch):
     clock = [1_000_000.0]
-    monkeypatch.setattr(tipoffs.time, "time", lambda: clock[0])
+    monkeypatch.setattr(tipoffs, "_clock", lambda: clock[0])
     for _i in range(tipoffs.RATE_LIMIT_PER_DAY):
         _submit(fingerprint="fp")
         clock[0] += 3600 / 2  # 2 per hour: under the hourly limit

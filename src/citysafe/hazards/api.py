@@ -50,14 +50,13 @@ def list_industries(request):
 
 
 @router.get("/hazards", response=list[HazardOut])
-def list_hazards(request, filters: HazardFilterSchema = Query(...), overdue: bool | None = None, limit: int = 200,
-                 offset: int = 0):
+def list_hazards(request, filters: HazardFilterSchema = Query(...), overdue: bool | None = None,
+                 limit: int = Query(200, ge=1, le=1000), offset: int = Query(0, ge=0, le=10**9)):
     qs = filters.filter(selectors.hazards_for(request.user))
     if overdue is not None:
         cond = {"status__in": OPEN_STATUSES, "deadline__lt": timezone.localdate()}
         qs = qs.filter(**cond) if overdue else qs.exclude(**cond)
-    offset = max(offset, 0)
-    return qs[offset:offset + min(max(limit, 1), 1000)]
+    return qs[offset:offset + limit]
 
 
 @router.post("/hazards", response={201: HazardOut})
@@ -135,14 +134,14 @@ def statistics(request, by: str = "region"):
 
 
 @router.get("/risk-points", response=list[RiskPointOut])
-def list_risk_points(request, kind: str | None = None, region: str | None = None, limit: int = 200, offset: int = 0):
+def list_risk_points(request, kind: str | None = None, region: str | None = None,
+                     limit: int = Query(200, ge=1, le=1000), offset: int = Query(0, ge=0, le=10**9)):
     qs = selectors.risk_points_for(request.user)
     if kind:
         qs = qs.filter(kind=kind)
     if region:
         qs = qs.filter(region__adcode=region)
-    offset = max(offset, 0)
-    return qs[offset:offset + min(max(limit, 1), 1000)]
+    return qs[offset:offset + limit]
 
 
 @router.post("/risk-points", response={201: RiskPointOut})

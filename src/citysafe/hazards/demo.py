@@ -114,7 +114,7 @@ def create_demo_hazards(admin, rng: random.Random) -> int:
     industries = {i.code: i for i in Industry.objects.all()}
     enterprises = _demo_enterprises(districts, rng)
     today = timezone.localdate()
-    for n in range(HAZARD_COUNT):
+    for _n in range(HAZARD_COUNT):
         code = rng.choice(list(TITLES))
         region, geometry = rng.choice(districts)
         (lon, lat), = _points_in(geometry, 1, rng)

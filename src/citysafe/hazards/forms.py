@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from citysafe.core.models import Organization, Region
+from citysafe.core.uploads import validate_upload
 
 from .models import HazardGrade, HazardSource, Industry
 
@@ -33,7 +34,7 @@ class HazardForm(forms.Form):
     region = forms.ModelChoiceField(label=_("所在区县(可由位置自动确定)"), required=False,
                                     queryset=Region.objects.filter(level__in=["district", "zone"]))
     found_by = forms.CharField(label=_("发现人"), max_length=100, required=False)
-    deadline = forms.DateField(label=_("整改期限"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("整改期限"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -43,7 +44,7 @@ class HazardForm(forms.Form):
 class TransitionForm(forms.Form):
     action = forms.ChoiceField(choices=[(a, a) for a in ("route", "assign", "start", "submit", "accept", "reject")])
     comment = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    deadline = forms.DateField(label=_("整改期限"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("整改期限"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     responsible_unit = forms.ModelChoiceField(label=_("整改责任单位"), required=False,
                                               queryset=Organization.objects.exclude(kind="group"))
     region = forms.ModelChoiceField(label=_("所在区县"), required=False,
@@ -57,7 +58,7 @@ class TransitionForm(forms.Form):
 
 
 class ExtensionForm(forms.Form):
-    new_deadline = forms.DateField(label=_("新期限"), widget=forms.DateInput(attrs={"type": "date"}))
+    new_deadline = forms.DateField(label=_("新期限"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     reason = forms.CharField(label=_("延期原因"), widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs):
@@ -66,7 +67,7 @@ class ExtensionForm(forms.Form):
 
 
 class AttachmentForm(forms.Form):
-    file = forms.FileField(label=_("文件"))
+    file = forms.FileField(label=_("文件"), validators=[validate_upload])
     caption = forms.CharField(label=_("说明"), max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):

@@ -450,7 +450,7 @@ class _Lookups:
         for key, found in shorts.items():
             if len(found) == 1:
                 self.regions.setdefault(key, found[0])
-        for code, name, _en, aliases in FUNCTIONAL_ZONES:
+        for _code, name, _en, aliases in FUNCTIONAL_ZONES:
             for alias in aliases:
                 if _norm(name) in self.regions:
                     self.regions.setdefault(_norm(alias), self.regions[_norm(name)])
@@ -475,6 +475,8 @@ class _Lookups:
             self.governments[org.region_id] = org  # lowest pk last, as services.district_government picks it
         self.organizations: dict[str, Organization] = {}
         self.new_organizations: dict[str, Organization] = {}
+        # the triage reasons of services.route, translated once
+        self.no_region, self.no_department = _("无法根据位置确定所在区县"), _("无法根据行业确定监管部门")
 
     # regions
 
@@ -548,13 +550,18 @@ class _Counter:
     """Calls ``progress(done, total)`` every ``PROGRESS_EVERY`` steps and at the end."""
 
     def __init__(self, progress: Progress, total: int):
-        self.progress, self.total, self.done, self.last = progress, total, 0, -1
+        self.progress, self.total, self.done, self.last = progress, total, 0, 0
 
     def step(self, n: int = 1) -> None:
         self.done += n
-        if self.progress and (self.done - self.last >= PROGRESS_EVERY or self.done >= self.total):
-            self.last = self.done
+        if self.done - self.last >= PROGRESS_EVERY or self.done >= self.total:
+            self.flush()
+
+    def flush(self) -> None:
+        """Report now (end of a pass)."""
+        if self.progress and self.done != self.last:
             self.progress(self.done, self.total)
+        self.last = self.done
 
 
 def _check_user(user) -> None:
@@ -592,6 +599,7 @@ def import_hazards(data: bytes, *, user=None, mapping=None, progress: Progress =
         if row.ok:
             parsed.append(item)
         counter.step()
+    counter.flush()
     # Locate every row without a district (one vectorised pass), then route and check the scope.
     unplaced = [item for item in parsed if item["region"] is None and item["lon"] is not None]
     for item, region in zip(unplaced, lookups.locate([(i["lon"], i["lat"]) for i in unplaced]), strict=True):
@@ -765,13 +773,13 @@ def _build_hazard(item: dict, lookups: _Lookups, user, now) -> Hazard | None:
         enterprise = lookups.new_enterprise(item["enterprise_name"], region)
     reasons = []
     if region is None:
-        reasons.append(_("无法根据位置确定所在区县"))
+        reasons.append(lookups.no_region)
     industry = item["industry"]
     if industry is None and item["gbt4754_code"]:
         industry = lookups.industry_for_code(item["gbt4754_code"])
     department = item["supervising_department"] or (industry.supervising_department if industry else None)
     if department is None:
-        reasons.append(_("无法根据行业确定监管部门"))
+        reasons.append(lookups.no_department)
     responsible = item["responsible_unit"]
     if responsible is None and item["responsible_unit_name"]:  # the enterprise of the row, created by this import
         responsible = enterprise
@@ -858,6 +866,7 @@ def import_risk_points(data: bytes, *, user=None, mapping=None, progress: Progre
         if row.ok:
             parsed.append(item)
         counter.step()
+    counter.flush()
     unplaced = [item for item in parsed if item["point"].region is None]
     for item, region in zip(unplaced, lookups.locate([(i["point"].lon, i["point"].lat) for i in unplaced]),
                             strict=True):
@@ -971,7 +980,6 @@ def _person(row: _Row, name_field: str, phone_field: str, people: dict) -> Perso
     phone = unicodedata.normalize("NFKC", row.text(phone_field))
     if phone and not _PHONE_RE.match(phone):
         row.error(phone_field, _("电话号码无效: %(value)s") % {"value": phone})
-        return None
     if not name:
         if phone:
             row.error(name_field, _("填写了电话但没有姓名"))
@@ -996,7 +1004,7 @@ def import_file(kind: str, data: bytes, **kwargs) -> ImportOutcome:
 JOB_PROGRESS_EVERY = 200
 
 
-def run_job(job_id: int) -> ImportJob:
+def run_job(job_id: int) -> ImportJob | None:
     """Run a pending ``ImportJob``: pending -> running -> done | failed, with progress written as it goes.
 
     Progress is written with queryset ``update()`` calls every ``JOB_PROGRESS_EVERY`` steps.  Those of the checking
@@ -1004,8 +1012,8 @@ def run_job(job_id: int) -> ImportJob:
     see them when it commits.  A job that is not pending is left alone (a task delivered twice runs once).
     """
     claimed = ImportJob.objects.filter(pk=job_id, state=ImportJob.State.PENDING).update(state=ImportJob.State.RUNNING)
-    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
-    if not claimed:
+    job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
+    if not claimed or job is None:
         return job
     last = [-JOB_PROGRESS_EVERY]
 

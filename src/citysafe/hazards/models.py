@@ -14,6 +14,7 @@ from django_fsm import FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from citysafe.core.models import Organization, Person, Region
+from citysafe.core.uploads import hazard_file_path, import_file_path
 
 
 class Industry(models.Model):
@@ -123,7 +124,8 @@ class Hazard(models.Model):
                                          on_delete=models.PROTECT, related_name="hazards_to_rectify")
     supervising_department = models.ForeignKey(Organization, verbose_name=_("监管部门"), null=True, blank=True,
                                                on_delete=models.PROTECT, related_name="hazards_supervised")
-    status = FSMField(_("状态"), default=HazardStatus.REPORTED, choices=HazardStatus.choices, protected=True)
+    # Not `protected`: refresh_from_db() must work; services are the only writers of the state anyway.
+    status = FSMField(_("状态"), default=HazardStatus.REPORTED, choices=HazardStatus.choices)
     triage_reason = models.CharField(_("待分派原因"), max_length=300, blank=True)
     supervision = models.ForeignKey("workplans.Supervision", verbose_name=_("挂牌督办"), null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="hazards")
@@ -221,7 +223,7 @@ class HazardAttachment(models.Model):
 
     hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="attachments")
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
-    file = models.FileField(_("文件"), upload_to="hazards/%Y/%m/")
+    file = models.FileField(_("文件"), upload_to=hazard_file_path)
     caption = models.CharField(_("说明"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
@@ -325,7 +327,7 @@ class TipOff(models.Model):
     reporter_name = models.CharField(_("举报人姓名"), max_length=50, blank=True)
     reporter_phone = models.CharField(_("举报人电话"), max_length=30, blank=True)
     follow_up_hash = models.CharField(max_length=64, unique=True, editable=False)
-    status = FSMField(_("状态"), default=TipOffStatus.RECEIVED, choices=TipOffStatus.choices, protected=True)
+    status = FSMField(_("状态"), default=TipOffStatus.RECEIVED, choices=TipOffStatus.choices)
     hazard = models.ForeignKey(Hazard, verbose_name=_("转办隐患"), null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="tip_offs")
     public_reply = models.TextField(_("答复"), blank=True)
@@ -376,7 +378,7 @@ class ImportJob(models.Model):
         FAILED = "failed", _("有错误,未导入")
 
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
-    file = models.FileField(_("文件"), upload_to="imports/%Y/%m/")
+    file = models.FileField(_("文件"), upload_to=import_file_path)
     mapping = models.JSONField(_("列对应"), default=dict, blank=True)
     state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING)
     total = models.PositiveIntegerField(_("总行数"), default=0)

@@ -1,16 +1,22 @@
 """API schemas of hazards and risk points."""
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from ninja import Field, FilterLookup, FilterSchema, Schema
 
+Source = Literal["self_inspection", "government_inspection", "tip_off", "sensor", "grid_patrol"]
+Grade = Literal["general", "major"]
+Action = Literal["route", "assign", "start", "submit", "accept", "reject"]
+RiskPointKindName = Literal["landslide", "geological", "ponding", "flash_flood_gully", "gas_pipeline",
+                            "major_hazard_installation", "scenic_spot", "construction_site", "mine"]
+
 
 class HazardIn(Schema):
-    title: str = Field(..., max_length=200)
-    source: str
-    description: str = ""
-    grade: str = "general"
+    title: str = Field(..., min_length=1, max_length=200)
+    source: Source
+    description: str = Field("", max_length=20000)
+    grade: Grade = "general"
     basis: str = Field("", max_length=300)
     lon: float | None = Field(None, ge=-180, le=180)
     lat: float | None = Field(None, ge=-90, le=90)
@@ -74,25 +80,27 @@ class HazardOut(Schema):
 class HazardFilterSchema(FilterSchema):
     region: Annotated[str | None, FilterLookup(q="region__adcode")] = None
     industry: Annotated[str | None, FilterLookup(q="industry__code")] = None
-    grade: str | None = None
-    status: str | None = None
-    source: str | None = None
+    grade: Grade | None = None
+    status: Literal["triage", "reported", "assigned", "rectifying", "submitted", "accepted"] | None = None
+    source: Source | None = None
     q: Annotated[str | None, FilterLookup(q=["title__icontains", "code__icontains"])] = None
 
 
 class TransitionIn(Schema):
-    action: str
-    comment: str = ""
+    """``route`` (triage), ``assign``, ``start``, ``submit``, ``accept`` or ``reject`` (see the workflow)."""
+
+    action: Action
+    comment: str = Field("", max_length=5000)
     deadline: dt.date | None = None
     responsible_unit_id: int | None = None
     region_adcode: str | None = None
     industry_code: str | None = None
-    measures: str = ""
+    measures: str = Field("", max_length=20000)
 
 
 class ExtensionIn(Schema):
     new_deadline: dt.date
-    reason: str
+    reason: str = Field(..., min_length=1, max_length=2000)
 
 
 class TransitionOut(Schema):
@@ -109,15 +117,15 @@ class TransitionOut(Schema):
 
 
 class RiskPointIn(Schema):
-    code: str = Field(..., max_length=40)
-    name: str = Field(..., max_length=200)
-    kind: str
+    code: str = Field(..., min_length=1, max_length=40)
+    name: str = Field(..., min_length=1, max_length=200)
+    kind: RiskPointKindName
     lon: float = Field(..., ge=-180, le=180)
     lat: float = Field(..., ge=-90, le=90)
     industry_code: str | None = None
-    township: str = ""
-    village: str = ""
-    risk_grade: str = ""
+    township: str = Field("", max_length=100)
+    village: str = Field("", max_length=100)
+    risk_grade: Literal["", "red", "orange", "yellow", "blue"] = ""
     threatened_people: int = Field(0, ge=0)
     threatened_households: int = Field(0, ge=0)
 

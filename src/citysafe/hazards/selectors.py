@@ -35,6 +35,12 @@ def risk_points_for(user) -> QuerySet:
 
 
 def tip_offs_for(user) -> QuerySet:
+    """Tip-offs are handled by government staff only: an enterprise account never sees them (they may be about
+    that very enterprise)."""
+    from citysafe.core.roles import is_enterprise
+
+    if is_enterprise(user):
+        return TipOff.objects.none()
     return _region_or_org(TipOff.objects.select_related("region", "industry"), user, "hazard__supervising_department")
 
 

@@ -137,7 +137,9 @@ def create_hazard(*, user, title: str, source: str, **fields) -> Hazard:
     register hazards inside their scope (their region, or for an organisation they act for).  Raises HazardError
     for a missing title, coordinates out of range, or a deadline before the finding date.
     """
-    if not (title or "").strip():
+    title = (title or "").replace("\x00", "")
+    fields = {k: v.replace("\x00", "") if isinstance(v, str) else v for k, v in fields.items()}
+    if not title.strip():
         raise HazardError(_("隐患名称不能为空"))
     lon, lat = fields.get("lon"), fields.get("lat")
     if (lon is None) != (lat is None) or (lon is not None and not valid_lon_lat(lon, lat)):

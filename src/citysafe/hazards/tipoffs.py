@@ -9,7 +9,8 @@ Confidentiality (standards-safety.md §7; 2012 rules confirmed, 2018 wording exp
   it masked (``core.privacy``).  Nobody holds that permission by default (superusers aside): administrators grant
   it explicitly, e.g. to a "举报受理" group of the few staff who call reporters back;
 * ``TipOff.history`` excludes the reporter fields and the fingerprint;
-* the follow-up code is shown to the reporter once and stored only as its SHA-256 (``follow_up_hash``); the public
+* the follow-up code is shown to the reporter once, in the answer to the form (never in a URL, a session or a log),
+  and stored only as its SHA-256 (``follow_up_hash``); the public
   status page shows the tip-off number, status, date received and the public reply, nothing else;
 * triage does not copy the report text into the hazard (which the responsible enterprise may read): the handler
   writes the hazard's description, leaving out anything that could expose the reporter.
@@ -18,11 +19,12 @@ Abuse resistance without CAPTCHA (policy defaults of this platform, not regulati
 
 * a honeypot field that people never see and bots fill in;
 * a signed form-render timestamp (``django.core.signing``): a form sent back less than ``FORM_MIN_SECONDS`` after
-  it was rendered (a script) or more than ``FORM_MAX_SECONDS`` (a stale or replayed form) is refused;
+  it was rendered (a script) or more than ``FORM_MAX_SECONDS`` (a stale form) is refused, and each rendered form
+  is accepted once (replays and reloads are refused);
 * a rate limit per client fingerprint (keyed SHA-256 of IP address and User-Agent) kept in Django's cache:
   ``RATE_LIMIT_PER_HOUR`` / ``RATE_LIMIT_PER_DAY`` accepted submissions, sliding windows.  The default local-memory
   cache is per process: production with several web processes should configure a shared cache (Redis, database
-  cache) in ``CACHES`` so the limit holds across processes.  The IP is ``REMOTE_ADDR``: behind a reverse proxy,
+  cache) in ``CACHES`` so the limits and single-use forms hold across processes.  The IP is ``REMOTE_ADDR``: behind a reverse proxy,
   the proxy must pass the client address there (``X-Forwarded-For`` is not trusted, it can be forged).
 """
 
@@ -176,24 +178,34 @@ def propose_reward(kind: str, fine_amount=None, concealed_deaths=None, accident_
 
 # --- abuse resistance --------------------------------------------------------------------------------------------
 
+def _clock() -> float:
+    """Seconds since the epoch (a seam for tests)."""
+    return time.time()
+
+
 def form_token(issued_at: float | None = None) -> str:
-    """A signed timestamp for the public form (``issued_at`` only for tests)."""
-    return signing.dumps({"t": int(issued_at if issued_at is not None else time.time())}, salt=_FORM_SALT)
+    """A signed, single-use render timestamp for the public form (``issued_at`` only for tests)."""
+    return signing.dumps({"t": int(issued_at if issued_at is not None else _clock()), "n": secrets.token_hex(8)},
+                         salt=_FORM_SALT)
 
 
-def check_form(token: str, honeypot: str = "", now: float | None = None) -> None:
-    """Refuse a filled honeypot, a forged, too fast (< FORM_MIN_SECONDS) or stale (> FORM_MAX_SECONDS) form."""
+def check_form(token: str, honeypot: str = "") -> None:
+    """Refuse a filled honeypot, a forged, too fast (< FORM_MIN_SECONDS), stale (> FORM_MAX_SECONDS) or already
+    used form.  A form is used once: sending it again (a reload of the answer page, a replay) is refused."""
     if (honeypot or "").strip():
         raise HazardError(_("提交未通过校验,请刷新页面后重新填写。"))
     try:
         issued = int(signing.loads(token or "", salt=_FORM_SALT)["t"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         raise HazardError(_("表单无效,请刷新页面后重新填写。")) from None
-    age = (now if now is not None else time.time()) - issued
+    age = _clock() - issued
     if age < FORM_MIN_SECONDS:
         raise HazardError(_("提交过快,请核对内容后再次提交。"))
     if age > FORM_MAX_SECONDS:
         raise HazardError(_("表单已过期,请刷新页面后重新填写。"))
+    used = _RATE_PREFIX + "form:" + hashlib.sha256(token.encode()).hexdigest()
+    if not cache.add(used, 1, timeout=FORM_MAX_SECONDS + 60):
+        raise HazardError(_("该表单已提交过。如需再次举报,请重新打开举报页面。"))
 
 
 def client_fingerprint(ip: str, user_agent: str) -> str:
@@ -215,7 +227,7 @@ def _take_slot(key: str, limits: list[tuple[int, int]], message: str) -> None:
     Not atomic across processes (get then set): under a burst of parallel requests the limit may be exceeded by a
     few; it is a brake on abuse, not an accounting.
     """
-    now = time.time()
+    now = _clock()
     longest = max(window for window, _n in limits)
     stamps = [t for t in cache.get(key, []) if t > now - longest]
     for window, count in limits:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/transition/", views.hazard_transition, name="hazard_transition"),
     path("<int:pk>/extend/", views.hazard_extend, name="hazard_extend"),
     path("<int:pk>/attach/", views.hazard_attach, name="hazard_attach"),
+    path("attachments/<int:pk>/", views.attachment, name="attachment"),
     path("triage/", views.triage_queue, name="triage_queue"),
     path("map/", views.hazard_map, name="hazard_map"),
     path("statistics/", views.statistics, name="statistics"),

@@ -1,5 +1,6 @@
-"""Public tip-off pages, mounted at ``/tipoff/`` without login: the form, the thank-you page that shows the
-follow-up code once, and the follow-up lookup by code."""
+"""Public tip-off pages, mounted at ``/tipoff/`` without login: the form (whose successful answer is the thank-you
+page showing the follow-up code once; it has no URL of its own, so the code is never kept to be shown again) and
+the follow-up lookup by code."""
 
 from django.urls import path
 
@@ -8,6 +9,5 @@ from . import views_tipoffs as views
 app_name = "tipoff"
 urlpatterns = [
     path("", views.tipoff_form, name="tipoff_form"),
-    path("thanks/", views.tipoff_thanks, name="tipoff_thanks"),
     path("status/", views.tipoff_status, name="tipoff_status"),
 ]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from citysafe.core.roles import can_write
+from citysafe.core.uploads import serve_file
 
 from . import selectors, services
 from .errors import HazardError
@@ -162,3 +163,10 @@ def risk_point_detail(request, pk):
     point = get_object_or_404(selectors.risk_points_for(request.user), pk=pk)
     return render(request, "hazards/risk_point_detail.html", {
         "point": point, "assignments": point.assignments.select_related("person", "deputy").order_by("level")})
+
+
+@login_required
+def attachment(request, pk):
+    """A hazard's photo or document, for users who may see the hazard."""
+    item = get_object_or_404(HazardAttachment.objects.filter(hazard__in=selectors.hazards_for(request.user)), pk=pk)
+    return serve_file(item.file)

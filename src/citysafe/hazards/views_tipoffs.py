@@ -22,7 +22,6 @@ from .errors import HazardError
 from .models import HazardGrade, Industry, TipOffStatus
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_SESSION_CODE = "citysafe_tipoff_follow_up"
 
 
 def _bootstrap(form):
@@ -73,7 +72,7 @@ class TriageForm(forms.Form):
     industry = forms.ModelChoiceField(label=gettext_lazy("行业领域"), queryset=Industry.objects.all(),
                                       required=False)
     deadline = forms.DateField(label=gettext_lazy("整改期限"), required=False,
-                               widget=forms.DateInput(attrs={"type": "date"}))
+                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     comment = forms.CharField(label=gettext_lazy("内部意见"), max_length=100, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -98,7 +97,8 @@ class RewardForm(forms.Form):
 
 @never_cache
 def tipoff_form(request):
-    """The public form.  Honeypot, form age and the per-client rate limit are checked before anything is saved."""
+    """The public form; on success the answer is the thank-you page with the follow-up code, shown this once.
+    Honeypot, form age and use, and the per-client rate limit are checked before anything is saved."""
     if request.method == "POST":
         form = TipOffForm(request.POST)
         if form.is_valid():
@@ -112,8 +112,12 @@ def tipoff_form(request):
             except HazardError as exc:
                 form.add_error(None, str(exc))
             else:
-                request.session[_SESSION_CODE] = {"follow_up": code, "number": tip_off.code}
-                return redirect("tipoff:tipoff_thanks")
+                # The code is shown in this answer only: it is kept nowhere (no session, no URL), and the form
+                # token is single-use, so a reload cannot submit twice.
+                response = render(request, "hazards/tipoff_thanks.html",
+                                  {"follow_up": code, "number": tip_off.code})
+                response["Cache-Control"] = "no-store"
+                return response
         # A fresh token for the next try (the person has read the errors by the time they send again).
         form.data = form.data.copy()
         form.data["form_token"] = tipoffs.form_token()
@@ -121,15 +125,6 @@ def tipoff_form(request):
     else:
         form = TipOffForm(initial={"form_token": tipoffs.form_token()})
     return render(request, "hazards/tipoff_form.html", {"form": form})
-
-
-@never_cache
-def tipoff_thanks(request):
-    """Shows the follow-up code once (it is taken out of the session); a reload shows no code."""
-    shown = request.session.pop(_SESSION_CODE, None)
-    response = render(request, "hazards/tipoff_thanks.html", {"shown": shown})
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @never_cache

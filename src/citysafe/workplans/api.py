@@ -32,6 +32,17 @@ def list_plans(request):
     return selectors.plans_for(request.user)
 
 
+@router.post("/plans/import", response={201: ImportOut, 200: ImportOut})
+def import_plan(request, file: UploadedFile = File(...), year: int | None = Form(None),
+                expand_groups: bool = Form(False)):
+    """Import a work-points document (text, HTML, DOCX or PDF).  The same file twice returns 200 and changes nothing."""
+    result = services.import_plan(file.read(), file.name or "upload", year=year, user=request.user,
+                                  expand_groups=expand_groups)
+    body = {"plan_id": result.plan.pk, "unchanged": result.unchanged, "new_version": result.new_version,
+            "created_organizations": result.created_organizations, "counts": result.counts}
+    return Status(200 if result.unchanged else 201, body)
+
+
 @router.get("/plans/{plan_id}", response=PlanOut)
 def plan_detail(request, plan_id: int):
     return get_object_or_404(selectors.plans_for(request.user), pk=plan_id)
@@ -51,21 +62,11 @@ def plan_scorecard(request, plan_id: int):
             for row in selectors.scorecard(request.user, plan)]
 
 
-@router.post("/plans/import", response={201: ImportOut, 200: ImportOut})
-def import_plan(request, file: UploadedFile = File(...), year: int | None = Form(None),
-                expand_groups: bool = Form(False)):
-    """Import a work-points document (text, HTML, DOCX or PDF).  The same file twice returns 200 and changes nothing."""
-    result = services.import_plan(file.read(), file.name or "upload", year=year, user=request.user,
-                                  expand_groups=expand_groups)
-    body = {"plan_id": result.plan.pk, "unchanged": result.unchanged, "new_version": result.new_version,
-            "created_organizations": result.created_organizations, "counts": result.counts}
-    return Status(200 if result.unchanged else 201, body)
-
-
 @router.get("/targets", response=list[TargetOut])
-def list_targets(request, filters: TargetFilter = Query(...), limit: int = 500, offset: int = 0):
+def list_targets(request, filters: TargetFilter = Query(...), limit: int = Query(500, ge=1, le=1000),
+                 offset: int = Query(0, ge=0, le=10**9)):
     qs = filters.filter(selectors.targets_for(request.user)).distinct()
-    return qs[offset:offset + min(max(limit, 1), 1000)]
+    return qs[offset:offset + limit]
 
 
 @router.get("/targets/{target_id}", response=TargetOut)

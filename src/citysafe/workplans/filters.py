@@ -18,9 +18,9 @@ class TargetFilter(django_filters.FilterSet):
     domain = django_filters.CharFilter(label=_("领域/任务"), field_name="task__title", lookup_expr="icontains")
     status = django_filters.ChoiceFilter(label=_("状态"), choices=TargetStatus.choices)
     deadline_before = django_filters.DateFilter(label=_("时限不晚于"), field_name="deadline", lookup_expr="lte",
-                                                widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"}))
+                                                widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     deadline_after = django_filters.DateFilter(label=_("时限不早于"), field_name="deadline", lookup_expr="gte",
-                                               widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"}))
+                                               widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     q = django_filters.CharFilter(label=_("关键词"), method="search")
 
     def __init__(self, *args, **kwargs):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from citysafe.core.models import Organization
 from citysafe.core.roles import is_municipal
 from citysafe.core.scoping import scope_organization_ids
+from citysafe.core.uploads import validate_upload
 
 
 class PlanUploadForm(forms.Form):
@@ -30,10 +31,10 @@ def _unit_choices(user):
 
 class ProgressReportForm(forms.Form):
     reporting_unit = forms.ModelChoiceField(label=_("报送单位"), queryset=Organization.objects.none())
-    as_of = forms.DateField(label=_("截至日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    as_of = forms.DateField(label=_("截至日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     value = forms.FloatField(label=_("完成值"), required=False)
     narrative = forms.CharField(label=_("进展情况"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    evidence = forms.FileField(label=_("佐证材料"), required=False)
+    evidence = forms.FileField(label=_("佐证材料"), required=False, validators=[validate_upload])
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -47,7 +48,7 @@ class SupervisionForm(forms.Form):
     owner = forms.ModelChoiceField(label=_("承办单位"), queryset=Organization.objects.exclude(kind="group"))
     title = forms.CharField(label=_("督办事项"), max_length=300)
     description = forms.CharField(label=_("督办要求"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    deadline = forms.DateField(label=_("办理时限"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("办理时限"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 class TransitionForm(forms.Form):
@@ -56,7 +57,9 @@ class TransitionForm(forms.Form):
 
 
 class BaselineForm(forms.Form):
-    baseline = forms.FloatField(label=_("上年基数"), required=False)
+    baseline = forms.FloatField(label=_("上年基数"), required=False, min_value=0,
+                                widget=forms.NumberInput(attrs={"placeholder": _("上年全年数值"), "class": "form-control",
+                                                                "step": "any"}))
 
 
 class ProgressImportForm(forms.Form):

@@ -12,6 +12,7 @@ from django_fsm import FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from citysafe.core.models import Organization
+from citysafe.core.uploads import evidence_path
 
 
 class WorkPlan(models.Model):
@@ -217,7 +218,7 @@ class ProgressReport(models.Model):
     as_of = models.DateField(_("截至日期"))
     value = models.FloatField(_("完成值"), null=True, blank=True)
     narrative = models.TextField(_("进展情况"), blank=True)
-    evidence = models.FileField(_("佐证材料"), upload_to="evidence/%Y/%m/", null=True, blank=True)
+    evidence = models.FileField(_("佐证材料"), upload_to=evidence_path, null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("填报人"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("填报时间"), auto_now_add=True)
@@ -257,7 +258,7 @@ class Supervision(models.Model):
     owner = models.ForeignKey(Organization, verbose_name=_("承办单位"), on_delete=models.PROTECT,
                               related_name="supervisions")
     deadline = models.DateField(_("办理时限"))
-    status = FSMField(_("状态"), default=SupervisionStatus.OPEN, choices=SupervisionStatus.choices, protected=True)
+    status = FSMField(_("状态"), default=SupervisionStatus.OPEN, choices=SupervisionStatus.choices)
     reason = models.CharField(_("督办原因"), max_length=300, blank=True)
     response = models.TextField(_("办理情况"), blank=True)
     closure_note = models.TextField(_("办结意见"), blank=True)

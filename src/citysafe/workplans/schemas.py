@@ -1,9 +1,9 @@
 """API schemas of the work plan."""
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
-from ninja import FilterLookup, FilterSchema, Schema
+from ninja import Field, FilterLookup, FilterSchema, Schema
 
 
 class PlanOut(Schema):
@@ -78,8 +78,8 @@ class TargetOut(Schema):
 
 class TargetFilter(FilterSchema):
     plan: Annotated[int | None, FilterLookup(q="task__plan_id")] = None
-    kind: Annotated[str | None, FilterLookup(q="task__kind")] = None
-    status: str | None = None
+    kind: Annotated[Literal["task", "kpi", "domain", "platform"] | None, FilterLookup(q="task__kind")] = None
+    status: Literal["achieved", "on_track", "at_risk", "off_track", "overdue", "no_data"] | None = None
     unit: Annotated[int | None, FilterLookup(q="task__responsible_units__organization_id")] = None
     domain: Annotated[str | None, FilterLookup(q="task__title__icontains")] = None
     deadline_before: Annotated[dt.date | None, FilterLookup(q="deadline__lte")] = None
@@ -91,7 +91,7 @@ class ReportIn(Schema):
     reporting_unit_id: int
     as_of: dt.date
     value: float | None = None
-    narrative: str = ""
+    narrative: str = Field("", max_length=20000)
 
 
 class ReportOut(Schema):
@@ -111,11 +111,11 @@ class ReportOut(Schema):
 
 class SupervisionIn(Schema):
     owner_id: int
-    title: str
+    title: str = Field(..., min_length=1, max_length=300)
     deadline: dt.date
     target_id: int | None = None
-    description: str = ""
-    reason: str = ""
+    description: str = Field("", max_length=5000)
+    reason: str = Field("", max_length=300)
 
 
 class SupervisionOut(Schema):
@@ -137,8 +137,10 @@ class SupervisionOut(Schema):
 
 
 class TransitionIn(Schema):
-    action: str
-    note: str = ""
+    """``accept``/``dismiss`` a proposal, ``respond`` (owner), ``reject`` a response, ``close`` (municipal)."""
+
+    action: Literal["accept", "dismiss", "respond", "reject", "close"]
+    note: str = Field("", max_length=5000)
 
 
 class ScorecardRow(Schema):

@@ -73,7 +73,9 @@ def supervisions_for(user) -> QuerySet:
 
 def status_counts(targets: QuerySet) -> dict[str, int]:
     """{status: count} over every status (zeros included), in display order."""
-    found = dict(targets.order_by().values_list("status").annotate(n=Count("id")))
+    # Scoped querysets join through responsible units; count each target once.
+    found = dict(Target.objects.filter(pk__in=targets.values("pk")).order_by().values_list("status")
+                 .annotate(n=Count("id")))
     return {value: found.get(value, 0) for value in TargetStatus.values}
 
 

@@ -37,6 +37,10 @@ from .models import (
     WorkPlan,
 )
 
+# A rate target (value in % or ‰ compared with a bound) cannot exceed the whole; decrease/increase targets are
+# reported as absolute figures and are not capped.
+RATE_CAPS = {"%": 100.0, "‰": 1000.0}
+BOUND_COMPARATORS = {">=", ">", "<=", "<", "="}
 ANNEX_KINDS = {"kpis": TaskKind.KPI, "domains": TaskKind.DOMAIN, "platforms": TaskKind.PLATFORM}
 
 
@@ -108,8 +112,11 @@ def _store(doc: dict, digest: str, filename: str, user, expand_groups: bool, pro
     for key, kind in ANNEX_KINDS.items():
         items += [(kind, item) for item in doc.get("annex", {}).get(key, [])]
     org_cache: dict[str, Organization] = {}
+    per_kind: dict[str, int] = {}
     for done, (kind, item) in enumerate(items, start=1):
-        _store_task(plan, kind, item, sections, org_cache, result, expand_groups)
+        # Documents may restart numbering in each section; the stored index is unique within the plan and kind.
+        per_kind[kind] = per_kind.get(kind, 0) + 1
+        _store_task(plan, kind, item, sections, org_cache, result, expand_groups, per_kind[kind])
         if progress:
             progress(done, len(items))
     if previous:
@@ -119,13 +126,13 @@ def _store(doc: dict, digest: str, filename: str, user, expand_groups: bool, pro
     return result
 
 
-def _store_task(plan, kind, item, sections, org_cache, result, expand_groups) -> Task:
+def _store_task(plan, kind, item, sections, org_cache, result, expand_groups, index) -> Task:
     if kind == TaskKind.TASK:
-        index, number = item.get("index"), item["number"]
+        number = str(item["number"])[:10]
         section = sections.get((item.get("section") or {}).get("number"))
         title, text = item["title"], item["text"]
     else:
-        index, number, section = int(item["number"]), str(item["number"]), None
+        number, section = str(item["number"])[:10], None
         title, text = item["name"], item.get("text") or item["name"]
     task = Task.objects.create(plan=plan, section=section, kind=kind, index=index, number=number,
                                title=title[:300], text=text, deadlines=item.get("deadlines") or [])
@@ -195,11 +202,15 @@ def plan_counts(plan: WorkPlan) -> dict:
 # --- progress and status --------------------------------------------------------------------------------------
 
 def latest_value(target: Target) -> float | None:
-    """The value that counts for the target: the lead unit's latest report, else the latest report of any unit."""
-    reports = target.reports.exclude(value=None).order_by("-as_of", "-created_at")
+    """The value that counts for the whole target: the latest report of the lead unit, or, when the lead is a
+    group ("市安委会各成员单位"), of any member of that group.  Reports of supporting units (e.g. one district's
+    share) never become the city-wide figure."""
     lead = target.task.lead_unit
-    chosen = reports.filter(reporting_unit=lead).first() if lead else None
-    chosen = chosen or reports.first()
+    if lead is None:
+        return None
+    units = [lead.pk] + (list(lead.members.values_list("pk", flat=True)) if lead.is_group else [])
+    chosen = (target.reports.exclude(value=None).filter(reporting_unit__in=units)
+              .order_by("-as_of", "-created_at").first())
     return chosen.value if chosen else None
 
 
@@ -268,8 +279,14 @@ def submit_progress_report(*, user, target: Target, reporting_unit: Organization
         raise WorkplanError(_("截至日期应在 %(year)s 年内") % {"year": target.task.plan.year})
     if value is None and not narrative.strip():
         raise WorkplanError(_("请填写完成值或进展情况"))
-    if value is not None and (value != value or value in (float("inf"), float("-inf")) or value < 0):
+    if value is not None and (value != value or value in (float("inf"), float("-inf"))):
+        raise WorkplanError(_("完成值必须是有限的数"))
+    if value is not None and value < 0:
         raise WorkplanError(_("完成值必须是非负数"))
+    cap = RATE_CAPS.get(target.unit) if target.comparator in BOUND_COMPARATORS else None
+    if value is not None and cap is not None and value > cap:
+        raise WorkplanError(_("完成值不能超过 %(cap)s%(unit)s") % {"cap": cap, "unit": target.unit})
+    narrative = narrative.replace("\x00", "")
     report = ProgressReport.objects.create(target=target, reporting_unit=reporting_unit, as_of=as_of, value=value,
                                            narrative=narrative, evidence=evidence, created_by=user)
     refresh_target_status(target)
@@ -281,6 +298,8 @@ def submit_progress_report(*, user, target: Target, reporting_unit: Organization
 def set_baseline(*, user, target: Target, baseline: float | None) -> Target:
     """Set last year's value that decrease/increase targets are measured against (municipal administrators)."""
     _require_municipal(user)
+    if baseline is not None and (baseline != baseline or baseline in (float("inf"), float("-inf")) or baseline < 0):
+        raise WorkplanError(_("上年基数必须是非负的有限数"))
     target.baseline = baseline
     target.save(update_fields=["baseline"])
     return refresh_target_status(target)
@@ -295,6 +314,7 @@ def raise_supervision(*, user, owner: Organization, title: str, deadline: dt.dat
                       proposed: bool = False) -> Supervision:
     """Open a supervision item (or a proposal awaiting confirmation when ``proposed``).  Municipal only."""
     _require_municipal(user)
+    title, description = title.replace("\x00", ""), description.replace("\x00", "")
     if not title.strip():
         raise WorkplanError(_("督办事项不能为空"))
     if deadline < timezone.localdate() and not proposed:

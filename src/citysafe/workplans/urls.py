@@ -14,6 +14,7 @@ urlpatterns = [
     path("targets/<int:pk>/", views.target_detail, name="target_detail"),
     path("targets/<int:pk>/baseline/", views.target_baseline, name="target_baseline"),
     path("targets/<int:pk>/supervise/", views.supervision_create, name="supervision_create"),
+    path("reports/<int:pk>/evidence/", views.report_evidence, name="report_evidence"),
     path("supervisions/", views.supervision_list, name="supervision_list"),
     path("supervisions/<int:pk>/", views.supervision_detail, name="supervision_detail"),
     path("scorecard/", views.scorecard, name="scorecard"),

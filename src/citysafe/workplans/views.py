@@ -1,5 +1,7 @@
 """Work-plan pages: thin views over selectors, services and excel."""
 
+from pathlib import Path
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
@@ -13,9 +15,10 @@ from django.views.decorators.http import require_POST
 from citysafe.core.models import Organization
 from citysafe.core.roles import can_write, is_municipal
 from citysafe.core.scoping import organization_in_scope
+from citysafe.core.uploads import serve_file
 
 from . import excel, selectors, services
-from .errors import PermissionDenied, WorkplanError
+from .errors import WorkplanError
 from .filters import TargetFilter
 from .forms import BaselineForm, PlanUploadForm, ProgressImportForm, ProgressReportForm, SupervisionForm, TransitionForm
 from .models import ResponsibleUnit, SupervisionStatus, Target, TargetStatus, TaskKind
@@ -75,9 +78,10 @@ def plan_detail(request, pk):
     counts = selectors.status_counts(targets)
     sections = [(section, [t for t in by_kind["task"] if t.section_id == section.pk])
                 for section in plan.sections.all()]
+    distinct = Target.objects.filter(pk__in=targets.values("pk"))
     bars = {"categories": [str(TaskKind(k).label) for k in TaskKind.values],
             "series": [{"key": s, "label": str(TargetStatus(s).label),
-                        "values": [targets.filter(task__kind=k, status=s).count() for k in TaskKind.values]}
+                        "values": [distinct.filter(task__kind=k, status=s).count() for k in TaskKind.values]}
                        for s in TargetStatus.values]}
     return render(request, "workplans/plan_detail.html", {
         "plan": plan, "sections": sections, "annex": [(TaskKind(k).label, by_kind[k]) for k in ("kpi", "domain",
@@ -187,8 +191,12 @@ def target_baseline(request, pk):
     if form.is_valid():
         try:
             services.set_baseline(user=request.user, target=target, baseline=form.cleaned_data["baseline"])
-        except PermissionDenied as exc:
+        except WorkplanError as exc:
             messages.error(request, str(exc))
+        else:
+            messages.success(request, _("上年基数已保存。"))
+    else:
+        messages.error(request, _("上年基数无效: ") + "; ".join(e for errs in form.errors.values() for e in errs))
     return redirect("workplans:target_detail", pk)
 
 
@@ -268,3 +276,10 @@ def unit_scorecard(request, org_id):
         "org": org, "plan": plan, "row": row, "targets": targets,
         "roles": {u.task_id: u.get_role_display() for u in units},
         "supervisions": selectors.supervisions_for(request.user).filter(owner=org)})
+
+
+@login_required
+def report_evidence(request, pk):
+    """The evidence file of a progress report the user may see (download; never rendered in the site origin)."""
+    report = get_object_or_404(selectors.reports_for(request.user).exclude(evidence=""), pk=pk)
+    return serve_file(report.evidence, f"evidence-{report.target.code}-{report.as_of}{Path(report.evidence.name).suffix}")

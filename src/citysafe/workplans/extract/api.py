@@ -1,4 +1,4 @@
-"""Entry points. Each one either returns a Plan or raises ExtractionError -- never anything else."""
+"""Entry points. Each one either returns a Plan or raises ExtractionError (with a ``code``) -- never anything else."""
 
 from __future__ import annotations
 
@@ -14,33 +14,55 @@ from .structure import parse_plan
 
 def extract_text(text: str, options: ExtractOptions | None = None, *, source_format: str = "txt") -> Plan:
     """Extract a plan from already-decoded text."""
-    options = options or ExtractOptions()
+    options = _check_options(options)
     if not isinstance(text, str):
-        raise ExtractionError(f"expected str, got {type(text).__name__}")
-    if len(text) > options.max_bytes // 4 and len(text.encode("utf-8", "replace")) > options.max_bytes:
-        raise ExtractionError(f"text too big: more than max_bytes={options.max_bytes} bytes")
-    return _guarded(lambda: parse_plan(normalize_text(text, options.simplify), options, source_format))
+        raise ExtractionError(f"expected str, got {type(text).__name__}", "bad_type",
+                              {"expected": "str", "got": type(text).__name__})
+    if len(text) > options.max_bytes // 4 and (size := len(text.encode("utf-8", "replace"))) > options.max_bytes:
+        raise ExtractionError(f"text too big: {size} bytes > max_bytes={options.max_bytes}", "too_big",
+                              {"size": size, "max_bytes": options.max_bytes})
+    # PDF text layers often carry layout spaces between Chinese characters ("2026 年", "( 一 )"): squeeze them.
+    squeeze = True if source_format == "pdf" else None
+    return _guarded(lambda: parse_plan(normalize_text(text, options.simplify, squeeze_cjk=squeeze), options,
+                                       source_format))
 
 
 def extract_bytes(data: bytes, filename: str | None = None, options: ExtractOptions | None = None) -> Plan:
     """Extract a plan from file content; ``filename`` is only a format hint (its suffix)."""
-    options = options or ExtractOptions()
+    options = _check_options(options)
     raw = _guarded(lambda: read_bytes(data, filename, options.max_bytes))
     return extract_text(raw.text, options, source_format=raw.format)
 
 
 def extract_file(path: str | os.PathLike, options: ExtractOptions | None = None) -> Plan:
     """Extract a plan from a file on disk (size is checked before reading)."""
-    options = options or ExtractOptions()
-    path = Path(path)
+    options = _check_options(options)
+    try:
+        path = Path(path)
+    except TypeError as exc:
+        raise ExtractionError(f"expected a path, got {type(path).__name__}", "bad_type",
+                              {"expected": "path", "got": type(path).__name__}) from exc
     try:
         size = path.stat().st_size
         if size > options.max_bytes:
-            raise ExtractionError(f"file too big: {path.name} is {size} bytes > max_bytes={options.max_bytes}")
+            raise ExtractionError(f"file too big: {path.name} is {size} bytes > max_bytes={options.max_bytes}",
+                                  "too_big", {"size": size, "max_bytes": options.max_bytes})
         data = path.read_bytes()
-    except OSError as exc:
-        raise ExtractionError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except (OSError, ValueError) as exc:  # ValueError: e.g. a NUL byte in the path
+        if isinstance(exc, ExtractionError):
+            raise
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ExtractionError(f"cannot read {path}: {reason}", "unreadable", {"path": str(path), "error": reason}) from exc
     return extract_bytes(data, path.name, options)
+
+
+def _check_options(options) -> ExtractOptions:
+    if options is None:
+        return ExtractOptions()
+    if not isinstance(options, ExtractOptions):
+        raise ExtractionError(f"expected ExtractOptions, got {type(options).__name__}", "bad_type",
+                              {"expected": "ExtractOptions", "got": type(options).__name__})
+    return options
 
 
 def _guarded(work):
@@ -50,4 +72,5 @@ def _guarded(work):
     except ExtractionError:
         raise
     except (RecursionError, MemoryError, ValueError, TypeError, IndexError, KeyError, AttributeError, OverflowError) as exc:
-        raise ExtractionError(f"could not extract a work plan: {type(exc).__name__}: {exc}") from exc
+        reason = f"{type(exc).__name__}: {exc}"[:200]
+        raise ExtractionError(f"could not extract a work plan: {reason}", "internal", {"error": reason}) from exc

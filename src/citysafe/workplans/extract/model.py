@@ -54,15 +54,24 @@ class ExtractOptions:
     simplify: bool = True
 
     def __post_init__(self) -> None:
-        if self.year is not None and not 1900 <= int(self.year) <= 2100:
-            raise ExtractionError(f"year {self.year!r} is out of range 1900..2100")
-        match = _MMDD.match(self.flood_season_deadline or "")
-        if not match:
-            raise ExtractionError(f"flood_season_deadline must be 'MM-DD', got {self.flood_season_deadline!r}")
+        # Every bad value raises ExtractionError(code="bad_option", details={"option", "value"}).
+        if self.year is not None:
+            try:
+                year = int(self.year)
+            except (TypeError, ValueError, OverflowError):
+                year = None
+            if year is None or isinstance(self.year, bool) or not 1900 <= year <= 2100:
+                raise _bad_option("year", self.year, f"year {self.year!r} is out of range 1900..2100")
+        if not isinstance(self.flood_season_deadline, str) or not (match := _MMDD.match(self.flood_season_deadline)):
+            raise _bad_option("flood_season_deadline", self.flood_season_deadline,
+                              f"flood_season_deadline must be 'MM-DD', got {self.flood_season_deadline!r}")
         try:
             date(2024, int(match[1]), int(match[2]))  # leap year so 02-29 is accepted
         except ValueError as exc:
-            raise ExtractionError(f"flood_season_deadline {self.flood_season_deadline!r} is not a date") from exc
+            raise _bad_option("flood_season_deadline", self.flood_season_deadline,
+                              f"flood_season_deadline {self.flood_season_deadline!r} is not a date") from exc
+        if isinstance(self.max_bytes, bool) or not isinstance(self.max_bytes, int) or self.max_bytes <= 0:
+            raise _bad_option("max_bytes", self.max_bytes, f"max_bytes must be a positive int, got {self.max_bytes!r}")
 
     def flood_date(self, year: int) -> date:
         """The flood-season deadline in ``year`` (02-29 falls back to 02-28 in common years)."""
@@ -71,6 +80,10 @@ class ExtractOptions:
             return date(year, month, day)
         except ValueError:
             return date(year, month, day - 1)
+
+
+def _bad_option(option: str, value: Any, message: str) -> ExtractionError:
+    return ExtractionError(message, "bad_option", {"option": option, "value": repr(value)[:100]})
 
 
 @dataclass(frozen=True)

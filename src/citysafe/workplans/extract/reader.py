@@ -10,7 +10,9 @@ txt      anything else that decodes           BOM, then strict UTF-8, then chars
 =======  ==================================  ==========================================================
 
 Tables of every format come out as one-line pipe rows ``| a | b |`` (see tables.py). Merged cells are
-repeated so columns stay aligned. Every failure becomes an ExtractionError; nothing else escapes.
+repeated so columns stay aligned. Every failure becomes an ExtractionError with a code (errors.py);
+nothing else escapes. Known non-document files (images, archives, spreadsheets) are recognised by their magic
+bytes before the suffix is looked at, so a PNG renamed ``.txt`` or ``.pdf`` gives ``unsupported_format``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,18 @@ _BOMS = [
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 ]
+# Magic bytes of files people upload by mistake: (prefix, format name); BMP and WebP in _sniff_other.
+_OTHER_MAGIC = [
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"GIF87a", "gif"),
+    (b"GIF89a", "gif"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+    (b"Rar!\x1a\x07", "rar"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+    (b"\x1f\x8b", "gzip"),
+]
 # Characters a Chinese government document is made of; used to choose between candidate decodings.
 _GOOD_CHAR = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef\x20-\x7e\n\t“”‘’《》—…·‰]")
 
@@ -47,23 +61,37 @@ class RawText:
 def read_bytes(data: bytes, filename: str | None = None, max_bytes: int = 20 * 1024 * 1024) -> RawText:
     """Turn file content into text; ``filename`` only supplies the suffix as a hint."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise ExtractionError(f"expected bytes, got {type(data).__name__}")
+        raise ExtractionError(f"expected bytes, got {type(data).__name__}", "bad_type",
+                              {"expected": "bytes", "got": type(data).__name__})
     data = bytes(data)
     if len(data) > max_bytes:
-        raise ExtractionError(f"file too big: {len(data)} bytes > max_bytes={max_bytes}")
+        raise ExtractionError(f"file too big: {len(data)} bytes > max_bytes={max_bytes}", "too_big",
+                              {"size": len(data), "max_bytes": max_bytes})
     if not data.strip():
-        raise ExtractionError("empty file")
+        raise ExtractionError("empty file", "empty")
     suffix = PurePath(filename or "").suffix.lower()
+    if other := _sniff_other(data):
+        raise ExtractionError(f"unsupported file format: this is a {other.upper()} file, not a TXT/HTML/DOCX/PDF "
+                              "document", "unsupported_format", {"format": other})
     if data.startswith(b"%PDF-") or suffix == ".pdf":
         return RawText(read_pdf(data), "pdf")
     if data.startswith(b"PK\x03\x04") or suffix == ".docx":
         return RawText(read_docx(data), "docx")
     if data.startswith(b"\xd0\xcf\x11\xe0") or suffix == ".doc":
-        raise ExtractionError("legacy .doc (OLE) files are not supported; save as .docx")
+        raise ExtractionError("legacy .doc (OLE) files are not supported; save as .docx", "legacy_doc")
     text = decode_text(data)
     if suffix in (".html", ".htm", ".xhtml") or _HTML_SNIFF.search(data[:4096].replace(b"\x00", b"")):
         return RawText(html_to_text(text), "html")
     return RawText(text, "txt")
+
+
+def _sniff_other(data: bytes) -> str | None:
+    """Format name of a known non-document file (image, archive, ...), or None."""
+    if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+        return "webp"
+    if data.startswith(b"BM") and len(data) > 26 and data[6:10] == b"\x00\x00\x00\x00" and data[14] in (12, 40, 52, 56, 64, 108, 124):
+        return "bmp"
+    return next((name for magic, name in _OTHER_MAGIC if data.startswith(magic)), None)
 
 
 # --- plain text -------------------------------------------------------------------------------------------
@@ -80,7 +108,8 @@ def decode_text(data: bytes) -> str:
             try:
                 return data.decode(encoding)
             except UnicodeDecodeError as exc:
-                raise ExtractionError(f"undecodable: {encoding} byte-order mark but invalid data ({exc.reason})") from exc
+                raise ExtractionError(f"undecodable: {encoding} byte-order mark but invalid data ({exc.reason})",
+                                      "undecodable", {"encoding": encoding}) from exc
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -103,10 +132,12 @@ def decode_text(data: bytes) -> str:
             pass
     candidates = [c for c in candidates if c and "\x00" not in c]
     if not candidates:
-        raise ExtractionError("undecodable: not UTF-8/UTF-16/GB18030 text and no encoding could be detected")
+        raise ExtractionError("undecodable: not UTF-8/UTF-16/GB18030 text and no encoding could be detected",
+                              "undecodable", {"encoding": None})
     best_text = max(candidates, key=_quality)
     if _quality(best_text) < 0.6:
-        raise ExtractionError("undecodable: the bytes do not decode to readable text in any known encoding")
+        raise ExtractionError("undecodable: the bytes do not decode to readable text in any known encoding",
+                              "undecodable", {"encoding": None})
     return best_text
 
 
@@ -189,7 +220,7 @@ def html_to_text(html: str) -> str:
     except ExtractionError:
         raise
     except Exception as exc:  # html.parser is lenient, but be safe on pathological input
-        raise ExtractionError(f"could not parse HTML: {exc}") from exc
+        raise ExtractionError(f"could not parse HTML: {exc}", "bad_html", {"error": _reason(exc)}) from exc
 
 
 # --- DOCX -------------------------------------------------------------------------------------------------
@@ -197,10 +228,18 @@ def read_docx(data: bytes) -> str:
     """Paragraphs and tables of a .docx body in document order."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if "word/document.xml" not in archive.namelist():
-                raise ExtractionError("zip file is not a DOCX document (no word/document.xml)")
-    except zipfile.BadZipFile as exc:
-        raise ExtractionError(f"not a valid DOCX (zip) file: {exc}") from exc
+            names = archive.namelist()
+    except ExtractionError:
+        raise
+    except Exception as exc:  # BadZipFile, but also odd errors from corrupt central directories
+        raise ExtractionError(f"not a valid DOCX (zip) file: {exc}", "bad_docx", {"error": _reason(exc)}) from exc
+    if "word/document.xml" not in names:
+        other = _zip_kind(names)
+        if other:
+            raise ExtractionError(f"unsupported file format: this is a {other.upper()} file, not a DOCX document",
+                                  "unsupported_format", {"format": other})
+        raise ExtractionError("zip file is not a DOCX document (no word/document.xml)", "bad_docx",
+                              {"error": "no word/document.xml"})
     try:
         import docx
         from docx.table import Table as DocxTable
@@ -220,7 +259,26 @@ def read_docx(data: bytes) -> str:
     except ExtractionError:
         raise
     except Exception as exc:
-        raise ExtractionError(f"could not read DOCX: {exc}") from exc
+        raise ExtractionError(f"could not read DOCX: {exc}", "bad_docx", {"error": _reason(exc)}) from exc
+
+
+def _zip_kind(names: list[str]) -> str | None:
+    """Which non-DOCX office/zip format a zip archive is (None when it looks like a damaged DOCX)."""
+    if any(n.startswith("xl/") for n in names):
+        return "xlsx"
+    if any(n.startswith("ppt/") for n in names):
+        return "pptx"
+    if "content.xml" in names and "mimetype" in names:
+        return "odt"
+    if "[Content_Types].xml" in names or any(n.startswith("word/") for n in names):
+        return None
+    return "zip"
+
+
+def _reason(exc: BaseException) -> str:
+    """A short technical reason for ``details["error"]``."""
+    text = str(exc).strip() or type(exc).__name__
+    return text[:200]
 
 
 # --- PDF --------------------------------------------------------------------------------------------------
@@ -232,11 +290,15 @@ def read_pdf(data: bytes) -> str:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             reader.decrypt("")
-        text = "\n".join(page.extract_text() or "" for page in reader.pages)
+        pages = list(reader.pages)
+        text = "\n".join(page.extract_text() or "" for page in pages)
     except ExtractionError:
         raise
     except Exception as exc:
-        raise ExtractionError(f"could not read PDF: {exc}") from exc
+        raise ExtractionError(f"could not read PDF: {exc}", "bad_pdf", {"error": _reason(exc)}) from exc
+    if not pages:
+        raise ExtractionError("could not read PDF: it has no pages", "bad_pdf", {"error": "no pages"})
     if not text.strip():
-        raise ExtractionError("PDF has no text layer (scanned image?); OCR is not supported")
+        raise ExtractionError("PDF has no text layer (scanned image?); OCR is not supported", "no_text_layer",
+                              {"pages": len(pages)})
     return text

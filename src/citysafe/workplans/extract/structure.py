@@ -153,7 +153,8 @@ def _detect_year(header: _Header, options: ExtractOptions) -> int:
         return header.date.year
     if header.doc_number and (match := re.search(r"(?:19|20)\d{2}", header.doc_number)):
         return int(match[0])
-    raise ExtractionError("could not determine the plan year from the title or date; pass ExtractOptions(year=...)")
+    raise ExtractionError("could not determine the plan year from the title or date; give the year explicitly",
+                          "no_year", {"title": header.title})
 
 
 def _task_level(lines: list[str]) -> str | None:
@@ -355,18 +356,24 @@ def _annex_group(hint: str | None, header: tuple[str, ...], columns: dict[str, i
     return "kpis" if "指标" in name_header else "domains"
 
 
-def _not_a_plan(lines: list[str]) -> None:
+def _not_a_plan(lines: list[str], sections: int = 0) -> None:
     first = lines[0][:60]
-    raise ExtractionError(
-        f"not a work plan: found no section headings (一、) or numbered tasks ((一)); first line was {first!r}"
-    )
+    if sections:
+        message = (f"not a work plan: found {sections} section heading(s) (一、) but no numbered tasks ((一)) "
+                   f"or annex items; first line was {first!r}")
+    else:
+        message = f"not a work plan: found no section headings (一、) or numbered tasks ((一)); first line was {first!r}"
+    raise ExtractionError(message, "not_a_plan", {"first_line": first, "sections": sections})
 
 
 def parse_plan(text: str, options: ExtractOptions, source_format: str = "txt") -> Plan:
-    """Parse normalised text into a Plan; raises ExtractionError when it is not a work plan."""
+    """Parse normalised text into a Plan with at least one task or annex item.
+
+    Raises ExtractionError ``empty`` / ``not_a_plan`` / ``no_year`` when it is not a usable work plan.
+    """
     lines = text.split("\n") if text else []
     if not lines:
-        raise ExtractionError("empty document: no text found")
+        raise ExtractionError("empty document: no text found", "empty")
     annex_at = _annex_start(lines)
     # Metadata lives before the first heading or task; the walk below still starts at line 0 because
     # preamble lines that are not markers are ignored and a plan may be a bare task table.
@@ -384,8 +391,8 @@ def parse_plan(text: str, options: ExtractOptions, source_format: str = "txt") -
     builder.close_task()
     for kind, block in iter_blocks(lines[annex_at:]):
         builder.annex_line(block) if kind == "line" else builder.table(block, in_annex=True)
-    if not (builder.sections or builder.tasks or any(builder.annex.values())):
-        _not_a_plan(lines)
+    if not (builder.tasks or any(builder.annex.values())):
+        _not_a_plan(lines, len(builder.sections))  # headings alone are no plan (services refuses it too)
     return Plan(
         title=header.title,
         year=year,
