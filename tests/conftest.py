@@ -8,8 +8,6 @@ import os
 
 import pytest
 
-os.environ.setdefault("CITYSAFE_HUEY_IMMEDIATE", "1")
-
 
 def pytest_configure(config):
     if os.environ.get("DATABASE_URL") and not os.environ.get("CI"):

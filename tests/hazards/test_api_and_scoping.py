@@ -132,3 +132,33 @@ def test_statistics_page_and_api(client, api_client, token_for, hazards, admin_u
     data = api_client(token_for(admin_user)).get("/hazards/statistics", by="industry").json()
     assert data["totals"]["found"] == 2 and data["rows"][0]["label"] == "消防领域"
     assert api_client(token_for(admin_user)).get("/hazards/statistics", by="nonsense").status_code == 400
+
+
+def test_risk_point_crud_with_masked_chain(api_client, token_for, admin_user, yuzhong, wanzhou):
+    from django.test import Client
+
+    from citysafe.core.models import Person
+    from citysafe.hazards.models import ResponsibilityAssignment, RiskPoint
+
+    api = api_client(token_for(yuzhong))
+    created = api.post("/hazards/risk-points", {"code": "HP-1", "name": "解放碑积水点", "kind": "ponding",
+                                                "lon": YUZHONG[0], "lat": YUZHONG[1], "threatened_people": 12})
+    assert created.status_code == 201 and created.json()["region"] == "500103"
+    point = RiskPoint.objects.get(code="HP-1")
+    ResponsibilityAssignment.objects.create(risk_point=point, level="village",
+                                            person=Person.objects.create(name="张三", phone="13812345678"))
+    detail = api.get(f"/hazards/risk-points/{point.pk}").json()
+    assert detail["assignments"] == [{"level": "village", "person": "张三", "phone": "138****5678", "deputy": None,
+                                      "deputy_phone": None}]
+    assert api.post("/hazards/risk-points", {"code": "HP-1", "name": "重复", "kind": "ponding", "lon": YUZHONG[0],
+                                             "lat": YUZHONG[1]}).status_code == 400
+    assert api.post("/hazards/risk-points", {"code": "HP-2", "name": "万州的点", "kind": "ponding",
+                                             "lon": WANZHOU[0], "lat": WANZHOU[1]}).status_code == 403
+    patch = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(yuzhong)}").patch(
+        f"/api/v1/hazards/risk-points/{point.pk}", '{"threatened_people": 30}', content_type="application/json")
+    assert patch.status_code == 200 and patch.json()["threatened_people"] == 30
+    other = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(wanzhou)}")
+    assert other.patch(f"/api/v1/hazards/risk-points/{point.pk}", '{"name": "x"}',
+                       content_type="application/json").status_code == 404
+    assert api_client(token_for(admin_user)).get("/hazards/risk-points.geojson").json()["features"][0][
+        "properties"]["code"] == "HP-1"

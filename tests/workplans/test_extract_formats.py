@@ -201,10 +201,17 @@ def make_cjk_pdf(lines):
 
     The font is a non-embedded Type0 font with Identity-H encoding whose glyph codes are the Unicode code
     points; a ToUnicode CMap maps them back, which is all pypdf needs to extract the text.
+
+    A line is a str, or a list of str and int parts written as one ``TJ`` array: an int moves the pen
+    (thousandths of an em, negative = right), as browsers do between glyph runs; pypdf reads such gaps back
+    as spaces ("2026 年").
     """
-    chars = sorted({ord(c) for line in lines for c in line})
+    lines = [[line] if isinstance(line, str) else list(line) for line in lines]
+    chars = sorted({ord(c) for line in lines for part in line if isinstance(part, str) for c in part})
     body = ["BT", "/F1 10 Tf", "12 TL", "40 800 Td"]
-    body += ["<" + "".join(f"{ord(c):04X}" for c in line) + "> Tj T*" for line in lines]
+    for line in lines:
+        parts = ["<" + "".join(f"{ord(c):04X}" for c in part) + ">" if isinstance(part, str) else str(part) for part in line]
+        body.append("[" + " ".join(parts) + "] TJ T*")
     body.append("ET")
     stream = "\n".join(body).encode()
     bfchar = "\n".join(f"<{c:04X}> <{c:04X}>" for c in chars)
@@ -262,6 +269,46 @@ def test_pdf_text_layer_with_wrapped_lines(tmp_path):
     ]
     assert all("—" not in task.text for task in plan.tasks)  # the page-number line "— 1 —" is dropped
     assert units(first)[1] == ("各街道", "support", True)
+
+
+def test_browser_printed_pdf_with_spaces_and_radicals(tmp_path):
+    """Chromium/Word PDFs: glyph runs with gaps (pypdf adds spaces) and Kangxi / supplement radicals."""
+    gap = -300
+    lines = [
+        ["2026", gap, "年某某区燃⽓安全⼯作要点"],  # ⽓ U+2F53, ⼯ U+2F2F (Kangxi radicals)
+        ["⼀、", gap, "压实安全责任"],  # ⼀ U+2F00
+        ["（", gap, "⼀", gap, "）", gap, "强化燃⽓管道改造。年底前，新建改造燃⽓管道", gap, "30", gap, "公⾥。"],
+        ["（", gap, "责任单位：区住房城乡建委", gap, "、", gap, "各街道）"],
+        ["（", gap, "⼆", gap, "）", gap, "加强⻓江⽔域巡查。", "6", gap, "⽉", gap, "30", gap, "⽇前，巡查覆盖率达",
+         gap, "100", gap, "%", "。（区交通局牵头，区⽔利局配合）"],  # ⻓ U+2ED3: NFKC leaves it alone
+        ["—", gap, "1", gap, "—"],
+    ]
+    data = make_cjk_pdf(lines)
+    from pypdf import PdfReader
+
+    raw = PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    assert "2026 年" in raw and "（ ⼀ ）" in raw and "⻓" in raw  # the problem is really in the text layer
+    path = tmp_path / "printed.pdf"
+    path.write_bytes(data)
+    plan = extract_file(path)
+    assert plan.year == 2026 and plan.title == "2026年某某区燃气安全工作要点"
+    assert [s.title for s in plan.sections] == ["压实安全责任"]
+    first, second = plan.tasks
+    assert (first.number, first.title, second.number, second.title) == ("一", "强化燃气管道改造", "二", "加强长江水域巡查")
+    assert [(t.comparator, t.value, t.unit, t.deadline) for t in first.targets] == [
+        ("complete_count", 30, "公里", date(2026, 12, 31))
+    ]
+    assert [(t.comparator, t.value, t.unit, t.deadline) for t in second.targets] == [(">=", 100, "%", date(2026, 6, 30))]
+    assert units(first) == [("区住房城乡建委", "lead", False), ("各街道", "support", True)]
+    assert units(second) == [("区交通局", "lead", False), ("区水利局", "support", False)]
+    assert [(d.text, d.date) for d in second.deadlines] == [("6月30日前", date(2026, 6, 30))]
+
+
+def test_spaced_pdf_text_pasted_into_txt_is_squeezed():
+    text = "2026 年 某 某 区 安 全 生 产 工 作 要 点\n( ⼀ ) 加 强 监 管 。 年 底 前 整 改 率 达 100 % 。\n"
+    plan = extract_bytes(text.encode("utf-8"), "pasted.txt")
+    assert plan.year == 2026 and plan.tasks[0].title == "加强监管"
+    assert [(t.value, t.unit, t.deadline) for t in plan.tasks[0].targets] == [(100, "%", date(2026, 12, 31))]
 
 
 def test_broken_pdf_is_refused():

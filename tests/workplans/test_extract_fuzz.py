@@ -1,4 +1,4 @@
-"""Property: any input either yields a Plan (whose to_dict is valid JSON) or raises ExtractionError."""
+"""Property: any input either yields a Plan (whose to_dict is valid JSON) or raises ExtractionError with a code."""
 
 import json
 
@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from citysafe.workplans.extract import ExtractionError, ExtractOptions, extract_bytes, extract_text  # noqa: E402
+from citysafe.workplans.extract.errors import CODES  # noqa: E402
 from citysafe.workplans.extract.targets import parse_targets  # noqa: E402
 from citysafe.workplans.extract.units import parse_unit_list, units_in_text  # noqa: E402
 
@@ -30,6 +31,8 @@ def _check(call):
         plan = call()
     except ExtractionError as exc:
         assert str(exc)
+        # Every raise site names its code; "internal" would be a parser bug turned into an error.
+        assert exc.code in CODES and exc.code not in ("invalid", "internal"), (exc.code, str(exc))
         return
     json.dumps(plan.to_dict(), ensure_ascii=False, allow_nan=False)
 

@@ -189,15 +189,15 @@ def test_changed_text_becomes_version_2_and_reports_move(plan, seed_bytes, admin
 
 
 def test_empty_file_is_rejected(reference):
-    with pytest.raises(WorkplanError, match="empty"):
+    with pytest.raises(WorkplanError, match="空"):
         import_plan(b"", "empty.txt")
     assert not WorkPlan.objects.exists()
 
 
 @pytest.mark.parametrize("_case, data, message", [
-    ("plain text", "今天天气很好。\n我们去公园散步。\n".encode(), "not a work plan"),
-    ("text with a year but no tasks", "2026年工作总结\n今天天气很好。\n".encode(), "not a work plan"),
-    ("binary", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\xff\xfe\x00binary", "undecodable"),
+    ("plain text", "今天天气很好。\n我们去公园散步。\n".encode(), "不是一份工作要点"),
+    ("text with a year but no tasks", "2026年工作总结\n今天天气很好。\n".encode(), "不是一份工作要点"),
+    ("binary", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\xff\xfe\x00binary", "不支持的文件格式\\(png\\)"),
 ])
 def test_non_plan_file_is_rejected(reference, _case, data, message):
     orgs = Organization.objects.count()

@@ -19,6 +19,7 @@ from .schemas import (
     IndustryOut,
     RiskPointIn,
     RiskPointOut,
+    RiskPointPatch,
     TransitionIn,
     TransitionOut,
 )
@@ -160,6 +161,12 @@ def risk_points_geojson(request, kind: str | None = None):
 @router.get("/risk-points/{point_id}", response=RiskPointOut)
 def risk_point_detail(request, point_id: int):
     return get_object_or_404(selectors.risk_points_for(request.user), pk=point_id)
+
+
+@router.patch("/risk-points/{point_id}", response=RiskPointOut)
+def update_risk_point(request, point_id: int, payload: RiskPointPatch):
+    point = get_object_or_404(selectors.risk_points_for(request.user), pk=point_id)
+    return services.update_risk_point(user=request.user, point=point, **payload.dict(exclude_none=True))
 
 
 @router.delete("/risk-points/{point_id}", response={204: None})

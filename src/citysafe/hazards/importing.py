@@ -1027,7 +1027,7 @@ def run_job(job_id: int) -> ImportJob | None:
         with job.file.open("rb") as fh:
             data = fh.read()
         outcome = import_file(job.kind, data, user=job.created_by, mapping=job.mapping or None, progress=progress,
-                              filename=job.file.name.rsplit("/", 1)[-1])
+                              filename=_("导入任务 #%(id)s") % {"id": job.pk})
         errors, saved = outcome.errors_as_dicts(), outcome.saved
     except (HazardError, PermissionDenied) as exc:
         errors = [{"row": None, "column": "", "message": str(exc)}]

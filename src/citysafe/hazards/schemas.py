@@ -130,6 +130,43 @@ class RiskPointIn(Schema):
     threatened_households: int = Field(0, ge=0)
 
 
+class RiskPointPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    township: str | None = Field(None, max_length=100)
+    village: str | None = Field(None, max_length=100)
+    risk_grade: Literal["", "red", "orange", "yellow", "blue"] | None = None
+    threatened_people: int | None = Field(None, ge=0)
+    threatened_households: int | None = Field(None, ge=0)
+
+
+class AssignmentOut(Schema):
+    level: str
+    person: str
+    phone: str
+    deputy: str | None
+    deputy_phone: str | None
+
+    @staticmethod
+    def resolve_person(obj):
+        return obj.person.name
+
+    @staticmethod
+    def resolve_phone(obj):
+        from citysafe.core.privacy import mask_phone
+
+        return mask_phone(obj.person.phone)
+
+    @staticmethod
+    def resolve_deputy(obj):
+        return obj.deputy.name if obj.deputy_id else None
+
+    @staticmethod
+    def resolve_deputy_phone(obj):
+        from citysafe.core.privacy import mask_phone
+
+        return mask_phone(obj.deputy.phone) if obj.deputy_id else None
+
+
 class RiskPointOut(Schema):
     id: int
     code: str
@@ -143,10 +180,15 @@ class RiskPointOut(Schema):
     risk_grade: str
     threatened_people: int
     threatened_households: int
+    assignments: list[AssignmentOut]
 
     @staticmethod
     def resolve_region(obj):
         return obj.region.adcode if obj.region_id else None
+
+    @staticmethod
+    def resolve_assignments(obj):
+        return list(obj.assignments.select_related("person", "deputy").order_by("level"))
 
 
 class IndustryOut(Schema):

@@ -351,6 +351,21 @@ def create_risk_point(*, user, code: str, name: str, kind: str, lon: float, lat:
 
 @audited
 @transaction.atomic
+def update_risk_point(*, user, point, **changes):
+    """Correct a risk point's descriptive fields (writers whose region contains it, or the city)."""
+    if user is not None:
+        paths = scope_region_paths(user)
+        in_scope = paths is None or bool(point.region and any(point.region.path.startswith(p) for p in paths))
+        if not (can_write(user) and not is_enterprise(user) and in_scope):
+            raise PermissionDenied(_("无权修改该风险点"))
+    for name, value in changes.items():
+        setattr(point, name, value.replace("\x00", "") if isinstance(value, str) else value)
+    point.save()
+    return point
+
+
+@audited
+@transaction.atomic
 def delete_risk_point(*, user, point) -> None:
     if user is not None and not is_municipal(user):
         raise PermissionDenied(_("只有市级管理员可以删除风险点"))

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from citysafe.core.roles import can_write, is_municipal
+from citysafe.core.uploads import validate_upload
 
 from .errors import HazardError
 from .importing import parse_mapping, template_workbook
@@ -18,7 +19,6 @@ from .models import ImportJob
 from .tasks import run_import_job
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 ERRORS_SHOWN = 500
 
 
@@ -32,10 +32,9 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".xlsx", ".xlsm")):
+        if not upload.name.lower().endswith(".xlsx"):
             raise forms.ValidationError(_("请上传 .xlsx 文件"))
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("文件过大(上限 50 MB)"))
+        validate_upload(upload)  # size limit CITYSAFE_MAX_UPLOAD_MB
         return upload
 
     def clean(self):

@@ -5,7 +5,8 @@
   report, which units fill in and send back.
 * ``import_progress(plan, user, data)``: reads that sheet; every row is checked first, and errors are reported by
   row and column; only when no row has an error are all rows saved, in one transaction, through
-  ``services.submit_progress_report`` (same permission checks as the web form).
+  ``services.submit_progress_report`` (same permission checks as the web form).  Rows identical to an existing
+  report are skipped (``unchanged``), so uploading the downloaded sheet again saves nothing twice.
 """
 
 import datetime as dt

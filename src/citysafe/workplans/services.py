@@ -56,6 +56,32 @@ class ImportResult:
     relinked_targets: int = 0
 
 
+def extraction_message(exc: ExtractionError) -> str:
+    """A user-facing (translated) message for an extractor error, by its ``code`` and ``details``."""
+    details = getattr(exc, "details", {}) or {}
+    messages = {
+        "empty": _("文件是空的。"),
+        "too_big": _("文件过大(%(size)s 字节,上限 %(max_bytes)s 字节)。"),
+        "undecodable": _("无法识别文件的文字编码,请另存为 UTF-8 文本、DOCX 或 PDF 后再导入。"),
+        "unsupported_format": _("不支持的文件格式(%(format)s),请上传 TXT、HTML、DOCX 或 PDF 文件。"),
+        "legacy_doc": _("不支持旧版 Word(.doc)文件,请另存为 .docx 后再导入。"),
+        "bad_html": _("HTML 文件无法解析。"),
+        "bad_docx": _("DOCX 文件已损坏或不是 Word 文档。"),
+        "bad_pdf": _("PDF 文件已损坏、加密或不完整。"),
+        "no_text_layer": _("PDF 没有文字层(可能是扫描件),暂不支持识别图片中的文字。"),
+        "no_year": _("无法从标题或日期确定年度,请填写“年度”后重新导入(命令行: --year)。"),
+        "not_a_plan": _("这不是一份工作要点: 没有找到“一、”部分标题和“(一)”任务编号。文件第一行是: %(first_line)s"),
+        "unreadable": _("无法读取文件。"),
+    }
+    template = messages.get(getattr(exc, "code", ""))
+    if template is None:
+        return _("无法识别该文件: %(error)s") % {"error": exc}
+    try:
+        return template % {k: ("" if v is None else v) for k, v in details.items()} if "%(" in template else template
+    except (KeyError, TypeError, ValueError):
+        return template.split("%(")[0].rstrip(":(,(")
+
+
 def _require_municipal(user) -> None:
     if user is not None and not is_municipal(user):
         raise PermissionDenied(_("只有市级管理员可以执行此操作"))
@@ -80,7 +106,7 @@ def import_plan(data: bytes, filename: str, *, year: int | None = None, user=Non
         options = ExtractOptions(year=year, flood_season_deadline=settings.CITYSAFE_FLOOD_SEASON_DEADLINE)
         extracted = extract_bytes(data, filename, options).to_dict()
     except ExtractionError as exc:
-        raise WorkplanError(str(exc)) from exc
+        raise WorkplanError(extraction_message(exc)) from exc
     if not extracted.get("tasks") and not any(extracted.get("annex", {}).values()):
         raise WorkplanError(_("未在文件中找到任何任务或附件指标"))
     # The digest is of the extracted content, so the same document as DOCX after TXT is still "the same".

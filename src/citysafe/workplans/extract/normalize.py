@@ -10,11 +10,12 @@
   ("、" "。" "《》" "〔〕" "“”" "—" "‰") is left alone by NFKC;
 * traditional -> simplified Chinese with OpenCC 't2s' (skipped silently if OpenCC is not installed);
 * runs of spaces collapsed and every line stripped; blank lines dropped;
-* spaces that only come from layout are removed (``squeeze_spaces``): always between a digit and a Chinese
-  character ("2026 年" -> "2026年", "达 100 %" -> "达100%") and next to Chinese punctuation ("一、 加强",
-  "《 法 》"); between two Chinese characters and inside brackets ("( 一 )" -> "(一)", "安 全" -> "安全") only
-  for PDF text or text where such spaces are everywhere (a real space between two Chinese unit names,
-  "市应急局 市公安局", separates list items in TXT/HTML/DOCX). Spaces between Latin words are kept.
+* spaces that only come from layout are removed (``squeeze_spaces``): always between a number and a unit or
+  date part ("2026 年" -> "2026年", "100 %" -> "100%", "30 公里") and next to Chinese punctuation
+  ("一、 加强", "《 法 》"); between two Chinese characters, between any digit and Chinese character and
+  inside brackets ("( 一 )" -> "(一)", "安 全" -> "安全", "达 100" -> "达100") only for PDF text or text where
+  such spaces are everywhere (:func:`looks_spaced`) -- a real space between two Chinese unit names
+  ("市应急局 市公安局") separates list items in TXT/HTML/DOCX. Spaces between Latin words are always kept.
 
 All downstream regexes are therefore written against half-width ``( ) : , ;`` only.
 """
@@ -151,18 +152,20 @@ _RADICALS = str.maketrans(RADICALS_SUPPLEMENT)
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _CJK_PUNCT = "\u3000-\u303f\u2018\u2019\u201c\u201d\u2014\u2030\u00b7\uff5f-\uff65"  # 、。《》〔〕“”—‰·
 _SEP_PUNCT = ",;:!?"  # half-width separators (from full-width ，；：！？ by NFKC)
-# Always: digit <-> Chinese character, digit -> % ‰, and around Chinese punctuation / separators.
+# First characters of units and date parts that follow a number ("2026 年", "10 起", "30 公里", "5 个百分点").
+_UNIT_START = "年月日号时万亿%‰个起人艘户座处台套部条家所次名辆项栋架吨支批公千平周天季倍元"
+# Always: number -> unit, and around Chinese punctuation / separators.
 _SAFE_GAP = re.compile(
     rf"(?<=[\d{_HAN}{_CJK_PUNCT}{_SEP_PUNCT}]) (?=[{_CJK_PUNCT}{_SEP_PUNCT}])"
     rf"|(?<=[{_CJK_PUNCT}]) (?=[\d{_HAN}{_CJK_PUNCT}])|(?<=[{_SEP_PUNCT}]) (?=[{_HAN}{_CJK_PUNCT}])"
-    rf"|(?<=\d) (?=[{_HAN}%‰])|(?<=[{_HAN}]) (?=\d)"
+    rf"|(?<=\d) (?=[{_UNIT_START}])"
 )
 # PDF/spaced text only: Chinese <-> Chinese, and inside/around brackets next to Chinese or digits.
 _LAYOUT_GAP = re.compile(
     rf"(?<=[{_HAN}{_CJK_PUNCT}]) (?=[{_HAN}{_CJK_PUNCT}])"
     rf"|(?<=[(\[]) (?=[\d{_HAN}{_CJK_PUNCT}])|(?<=[\d{_HAN}{_CJK_PUNCT}]) (?=[)\]])"
     rf"|(?<=[)\]]) (?=[\d{_HAN}{_CJK_PUNCT}])|(?<=[{_HAN}{_CJK_PUNCT}]) (?=[(\[])"
-    r"|(?<=\d) (?=[.、])"
+    rf"|(?<=\d) (?=[.、{_HAN}])|(?<=[{_HAN}]) (?=\d)"
 )
 _HAN_PAIR = re.compile(rf"[{_HAN}](?=[{_HAN}])")
 _HAN_SPACED_PAIR = re.compile(rf"[{_HAN}] (?=[{_HAN}])")

@@ -71,8 +71,9 @@ def read_bytes(data: bytes, filename: str | None = None, max_bytes: int = 20 * 1
         raise ExtractionError("empty file", "empty")
     suffix = PurePath(filename or "").suffix.lower()
     if other := _sniff_other(data):
+        # "undecodable" stays in the English text: callers matched on it before codes existed.
         raise ExtractionError(f"unsupported file format: this is a {other.upper()} file, not a TXT/HTML/DOCX/PDF "
-                              "document", "unsupported_format", {"format": other})
+                              "document (undecodable as text)", "unsupported_format", {"format": other})
     if data.startswith(b"%PDF-") or suffix == ".pdf":
         return RawText(read_pdf(data), "pdf")
     if data.startswith(b"PK\x03\x04") or suffix == ".docx":
