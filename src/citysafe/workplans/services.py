@@ -5,6 +5,7 @@ the history rows)."""
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -76,10 +77,11 @@ def extraction_message(exc: ExtractionError) -> str:
     template = messages.get(getattr(exc, "code", ""))
     if template is None:
         return _("无法识别该文件: %(error)s") % {"error": exc}
+    values = {k: ("" if v is None else v) for k, v in details.items()}
     try:
-        return template % {k: ("" if v is None else v) for k, v in details.items()} if "%(" in template else template
-    except (KeyError, TypeError, ValueError):
-        return template.split("%(")[0].rstrip(":(,(")
+        return template % values if "%(" in template else template
+    except (KeyError, TypeError, ValueError):  # details missing: keep the sentence, drop the placeholder part
+        return re.sub(r"[\s(:,(]+$", "", template.split("%(")[0])
 
 
 def _require_municipal(user) -> None:
