@@ -104,6 +104,7 @@ def cmd_demo(argv: list[str]) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--data-dir", default=os.environ.get("CITYSAFE_DATA_DIR", "./var"))
     parser.add_argument("--no-serve", action="store_true", help="prepare the data and exit")
+    parser.add_argument("--no-simulator", action="store_true", help="do not run the rainstorm simulator")
     args = parser.parse_args(argv)
     _django(args.data_dir)
     from citysafe.demo import prepare_demo
@@ -119,10 +120,29 @@ def cmd_demo(argv: list[str]) -> int:
     env = dict(os.environ)
     procs = [subprocess.Popen(_server_cmd(args.host, args.port, 2), env=env),
              subprocess.Popen([sys.executable, "-m", "citysafe.cli", "worker"], env=env)]
+    from django.conf import settings
+
+    from citysafe.monitoring.simulator import broker_reachable
+
+    mqtt = broker_reachable(settings.CITYSAFE_MQTT_HOST, settings.CITYSAFE_MQTT_PORT)
+    if mqtt and not args.no_simulator:
+        procs.append(subprocess.Popen([sys.executable, "-m", "citysafe.cli", "ingest", "--client-id",
+                                       "citysafe-demo-ingest"], env=env))
+    if not args.no_simulator:
+        print(f"rainstorm simulator: {'through MQTT' if mqtt else 'in-process (no MQTT broker reachable)'}",
+              flush=True)
+        procs.append(subprocess.Popen([sys.executable, "-m", "citysafe.cli", "simulate"], env=env))
     return _children_until_interrupted(procs)
 
 
-COMMANDS = {"extract": cmd_extract, "serve": cmd_serve, "worker": cmd_worker, "demo": cmd_demo}
+def cmd_replay(argv: list[str]) -> int:
+    """Readings through the engine with the default profiles: no database, no broker, no settings."""
+    from citysafe.early_warning.replay import main as replay_main
+
+    return replay_main(argv)
+
+
+COMMANDS = {"extract": cmd_extract, "serve": cmd_serve, "worker": cmd_worker, "demo": cmd_demo, "replay": cmd_replay}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -56,6 +56,9 @@ def prepare_demo(stdout=None) -> list[dict]:
     from citysafe.hazards.demo import prepare as prepare_hazards
 
     say("hazards demo: " + ", ".join(f"{k} {v}" for k, v in prepare_hazards(admin).items()))
+    from citysafe.monitoring.simulator import create_demo_devices
+
+    say(f"demo monitoring devices: {create_demo_devices()} new")
     return logins
 
 

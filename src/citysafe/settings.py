@@ -4,6 +4,7 @@ The embedded default is one data directory holding SQLite databases and uploaded
 with ``DATABASE_URL``.  Nothing here needs a server.
 """
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -64,6 +65,8 @@ INSTALLED_APPS = [
     "citysafe.core",
     "citysafe.workplans",
     "citysafe.hazards",
+    "citysafe.monitoring",
+    "citysafe.early_warning",
 ]
 
 MIDDLEWARE = [
@@ -114,8 +117,19 @@ else:
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
                 "transaction_mode": "IMMEDIATE",
             },
-        }
+        },
+        # Sensor readings in their own file: high-rate batched inserts never block the main database.
+        "readings": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "readings.sqlite3",
+            "OPTIONS": {
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+            },
+        },
     }
+DATABASE_ROUTERS = ["citysafe.monitoring.routers.ReadingsRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- auth -----------------------------------------------------------------------------------------------------
@@ -181,6 +195,19 @@ CITYSAFE_OFF_TRACK_RATIO = float(os.environ.get("CITYSAFE_OFF_TRACK_RATIO", "0.5
 # Optional XYZ tile layer for maps (offline tile server, Tianditu); empty = boundaries only, no network.
 CITYSAFE_MAP_TILE_URL = os.environ.get("CITYSAFE_MAP_TILE_URL", "")
 CITYSAFE_MAX_UPLOAD_MB = int(os.environ.get("CITYSAFE_MAX_UPLOAD_MB", "20"))
+
+# --- monitoring and warnings ------------------------------------------------------------------------------------
+CITYSAFE_MQTT_HOST = os.environ.get("CITYSAFE_MQTT_HOST", "127.0.0.1")
+CITYSAFE_MQTT_PORT = int(os.environ.get("CITYSAFE_MQTT_PORT", "1883"))
+CITYSAFE_MQTT_USERNAME = os.environ.get("CITYSAFE_MQTT_USERNAME", "")
+CITYSAFE_MQTT_PASSWORD = os.environ.get("CITYSAFE_MQTT_PASSWORD", "")
+# Readings stamped further ahead than this (clock skew allowance) are dead letters.
+CITYSAFE_MAX_FUTURE_S = int(os.environ.get("CITYSAFE_MAX_FUTURE_S", "300"))
+# JSON overrides of UNCONFIRMED default rule values (see docs/rules.md), e.g. {"ponding.levels": {...}}.
+CITYSAFE_RULE_OVERRIDES = json.loads(os.environ.get("CITYSAFE_RULE_OVERRIDES", "{}") or "{}")
+# GB/T 35965.1 issuer code of this platform's CAP messages: GB/T 2260 code + organisation + internal + extension.
+CITYSAFE_CAP_ISSUER_CODE = os.environ.get("CITYSAFE_CAP_ISSUER_CODE", "50000000000000")
+CITYSAFE_CAP_SENDER = os.environ.get("CITYSAFE_CAP_SENDER", "citysafe@chongqing")
 
 LOGGING = {
     "version": 1,

@@ -11,6 +11,8 @@ urlpatterns = [
     path("workplans/", include("citysafe.workplans.urls")),
     path("hazards/", include("citysafe.hazards.urls")),
     path("tipoff/", include("citysafe.hazards.urls_public")),
+    path("monitoring/", include("citysafe.monitoring.urls")),
+    path("early-warning/", include("citysafe.early_warning.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),

@@ -37,6 +37,16 @@ def test_home_in_english(logged_in):
 
 
 @pytest.mark.django_db
+def test_hazard_ledger_in_english(client, admin_user):
+    client.force_login(admin_user)
+    response = client.get("/hazards/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Hazard ledger" in page
+    assert "隐患台账" not in page
+
+
+@pytest.mark.django_db
 def test_home_in_chinese(logged_in):
     response = logged_in.get("/", HTTP_ACCEPT_LANGUAGE="zh-CN")
     assert response.status_code == 200
@@ -83,7 +93,7 @@ def test_every_message_translated():
 
 def test_placeholders_kept():
     for msgid, msgstr, _ in _po_entries(PO_FILE.read_text(encoding="utf-8")):
-        assert sorted(re.findall(r"%\(\w+\)[sd]", msgid)) == sorted(re.findall(r"%\(\w+\)[sd]", msgstr)), msgid
+        assert sorted(re.findall(r"%\(\w+\)[sdr]", msgid)) == sorted(re.findall(r"%\(\w+\)[sdr]", msgstr)), msgid
 
 
 def test_compiled_catalogue_current():

@@ -127,7 +127,7 @@ def confirm_determination(*, user, hazard: Hazard, pack_model: DeterminationPack
     """
     if not can_determine(user, hazard):
         raise PermissionDenied(_("只有隐患所在区县或其监管部门的操作员可以判定隐患等级"))
-    locked = Hazard.objects.select_for_update().select_related("region").get(pk=hazard.pk)
+    locked = Hazard.objects.select_for_update(of=("self",)).select_related("region").get(pk=hazard.pk)
     if not locked.is_open:
         raise WorkplanError(_("已销号的隐患不能重新判定等级"))
     pack_model = DeterminationPack.objects.get(pk=pack_model.pk)  # its is_current as stored now

@@ -114,7 +114,47 @@
     load();
   }
 
+  const LEVEL_COLORS = {blue: "#1565c0", yellow: "#f9a825", orange: "#ef6c00", red: "#c62828"};
+
+  function warningMap(el) {
+    const map = baseMap(el);
+    fetch(el.dataset.geojson, {credentials: "same-origin"}).then(r => r.json()).then(fc => {
+      const b = L.geoJSON(fc, {style: () => ({color: "#0b3d6b", weight: 1, fillOpacity: 0.05}), interactive: false}).addTo(map);
+      if (b.getLayers().length) map.fitBounds(b.getBounds());
+    });
+    const layer = L.layerGroup().addTo(map);
+    function refresh() {
+      fetch(el.dataset.warnings, {credentials: "same-origin"}).then(r => r.json()).then(fc => {
+        layer.clearLayers();
+        L.geoJSON(fc, {
+          pointToLayer: (f, latlng) => L.circleMarker(latlng, {radius: 9, color: "#222", weight: 1,
+            fillColor: LEVEL_COLORS[f.properties.level] || "#999", fillOpacity: 0.9}),
+          style: f => ({color: LEVEL_COLORS[f.properties.level] || "#999", weight: 2, fillOpacity: 0.25}),
+          onEachFeature: (f, l) => l.bindPopup(`<a href="${el.dataset.detailUrl}${Number(f.properties.id)}/">${esc(f.properties.headline)}</a>`),
+        }).addTo(layer);
+        el.dataset.count = String(fc.features.length);
+      });
+    }
+    refresh();
+    setInterval(refresh, 10000);
+  }
+
+  function readingChart(el) {
+    const data = readJson(el.dataset.chartId);
+    const chart = echarts.init(el);
+    chart.setOption({
+      tooltip: {trigger: "axis"}, grid: {left: 60, right: 30, top: 30, bottom: 40},
+      xAxis: {type: "time"}, yAxis: {type: "value", name: data.unit},
+      series: [{type: "line", showSymbol: false, name: data.metric, data: data.points,
+        markLine: {symbol: "none", data: data.thresholds.map(t => ({yAxis: t.value, name: t.label,
+          lineStyle: {color: LEVEL_COLORS[t.level] || "#999", type: "dashed"}, label: {formatter: t.label}}))}}],
+    });
+    return chart;
+  }
+
   window.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll("#warning-map").forEach(warningMap);
+    document.querySelectorAll("[data-reading-chart]").forEach(readingChart);
     document.querySelectorAll("[data-chart]").forEach(el => {
       const data = readJson(el.dataset.chartId);
       const chart = {pie: statusPie, bars: stackedBars, "hazard-bars": hazardBars}[el.dataset.chart](el, data);
@@ -122,6 +162,6 @@
     });
     document.querySelectorAll("#hazard-map").forEach(hazardMap);
     document.querySelectorAll("[data-choropleth]").forEach(choropleth);
-    document.querySelectorAll("[data-geojson]:not(#hazard-map):not([data-choropleth])").forEach(districtMap);
+    document.querySelectorAll("[data-geojson]:not(#hazard-map):not(#warning-map):not([data-choropleth])").forEach(districtMap);
   });
 })();

@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EarlyWarningConfig(AppConfig):
+    name = "citysafe.early_warning"
+    label = "early_warning"
+    verbose_name = _("预警")
+
+    def ready(self):
+        from citysafe.core.history import register
+        from citysafe.core.services import register_reference_loader
+
+        register("early_warning.EarlyWarning", "citysafe.early_warning.selectors:warnings_for")
+        register_reference_loader("warning_rules", _load_rules)
+
+
+def _load_rules():
+    try:
+        from .profiles import default_profiles  # noqa: F401  TEMP: until the engine lands
+    except ImportError:
+        return 0
+    from .services import load_default_rules
+
+    return load_default_rules()

@@ -1,0 +1,198 @@
+"""Rules, graded early warnings (IV blue … I red) and CAP 1.2 messages.
+
+Levels follow CMA Order 16 Art. 3 and the national overall emergency plan: IV blue < III yellow < II orange <
+I red (standards-warnings.md §0).  One *active* warning exists per (source, hazard type) — a database constraint,
+so concurrent ingest workers can never create a duplicate; a steady condition updates it instead of re-notifying.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from citysafe.core.models import Organization, Region
+
+
+class Level(models.TextChoices):
+    BLUE = "blue", _("蓝色(IV级)")
+    YELLOW = "yellow", _("黄色(III级)")
+    ORANGE = "orange", _("橙色(II级)")
+    RED = "red", _("红色(I级)")
+
+
+LEVEL_ORDER = {"none": 0, "blue": 1, "yellow": 2, "orange": 3, "red": 4}
+
+
+class HazardType(models.TextChoices):
+    RAINSTORM = "rainstorm", _("暴雨")
+    FLOOD = "flood", _("洪水")
+    FLASH_FLOOD = "flash_flood", _("山洪")
+    LANDSLIDE = "landslide", _("地质灾害")
+    GAS_LEAK = "gas_leak", _("燃气泄漏")
+    TOXIC_GAS = "toxic_gas", _("有毒气体")
+    WATERLOGGING = "waterlogging", _("城市内涝")
+    HIGH_TEMPERATURE = "high_temperature", _("高温")
+    GALE = "gale", _("大风")
+    EARTHQUAKE = "earthquake", _("地震")
+    FOREST_FIRE = "forest_fire", _("森林火险")
+    ELEVATOR = "elevator", _("电梯困人")
+    OTHER = "other", _("其他")
+
+
+class RuleType(models.TextChoices):
+    THRESHOLD = "threshold", _("阈值")
+    WINDOW_SUM = "window_sum", _("时段累计")
+    WINDOW_MEAN = "window_mean", _("时段平均")
+    WINDOW_MAX = "window_max", _("时段最大")
+    RATE_OF_CHANGE = "rate_of_change", _("变化速率")
+    ANTECEDENT_RAINFALL = "antecedent_rainfall", _("有效前期降雨量")
+    INVERSE_VELOCITY = "inverse_velocity", _("反速度法(Fukuzono)")
+    TANGENTIAL_ANGLE = "tangential_angle", _("改进切线角(许强)")
+    COMPOSITE = "composite", _("组合")
+
+
+class Rule(models.Model):
+    """A warning rule: what it watches, how it computes, the per-level parameters and where they come from.
+
+    ``params`` holds the rule-type parameters (e.g. ``{"windows_h": {"blue": 12, ...}, "levels": {"blue": 50, ...}}``);
+    ``hysteresis`` how far below a level's bound a reading must fall to step down; ``min_duration_s`` how long a
+    condition must hold before a warning is raised ("above X for N minutes").  ``source`` cites the standard.
+    """
+
+    code = models.CharField(_("代码"), max_length=60, unique=True)
+    name = models.CharField(_("名称"), max_length=200)
+    hazard_type = models.CharField(_("灾种"), max_length=20, choices=HazardType.choices)
+    rule_type = models.CharField(_("规则类型"), max_length=24, choices=RuleType.choices)
+    device_kind = models.CharField(_("设备类型"), max_length=30, blank=True)
+    metric = models.CharField(_("指标"), max_length=40, blank=True)
+    risk_point_kind = models.CharField(_("风险点类型"), max_length=30, blank=True)
+    region = models.ForeignKey(Region, verbose_name=_("适用区划"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="rules")
+    params = models.JSONField(_("参数"), default=dict)
+    hysteresis = models.FloatField(_("回差"), default=0.0)
+    min_duration_s = models.PositiveIntegerField(_("最短持续(秒)"), default=0)
+    source = models.CharField(_("依据"), max_length=300)
+    is_active = models.BooleanField(_("启用"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("预警规则")
+        verbose_name_plural = _("预警规则")
+        ordering = ["hazard_type", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RuleState(models.Model):
+    """The engine's state of one rule on one device, kept in the database so any ingest worker can continue it."""
+
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="states")
+    device_id = models.BigIntegerField()
+    level = models.CharField(max_length=10, default="none")
+    state = models.JSONField(default=dict)
+    last_time = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rule", "device_id"], name="rule_state_unique")]
+
+
+class WarningStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    ACTIVE = "active", _("生效")
+    CLEARED = "cleared", _("已解除")
+    CANCELLED = "cancelled", _("已撤销")
+    EXPIRED = "expired", _("已过期")
+
+
+class EarlyWarning(models.Model):
+    """A graded warning about one hazard from one source (a device's rule, a CAP message, a person)."""
+
+    source_key = models.CharField(_("来源"), max_length=120, help_text=_("如 device:12、cap:<identifier>、manual:5"))
+    hazard_type = models.CharField(_("灾种"), max_length=20, choices=HazardType.choices)
+    level = models.CharField(_("级别"), max_length=10, choices=Level.choices)
+    status = models.CharField(_("状态"), max_length=10, choices=WarningStatus.choices, default=WarningStatus.ACTIVE)
+    headline = models.CharField(_("标题"), max_length=300)
+    description = models.TextField(_("内容"), blank=True)
+    instruction = models.TextField(_("防御指南"), blank=True)
+    region = models.ForeignKey(Region, verbose_name=_("区县"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="warnings")
+    area_desc = models.CharField(_("影响范围"), max_length=300, blank=True)
+    polygon = models.JSONField(_("范围多边形(GeoJSON)"), null=True, blank=True)
+    device_id = models.BigIntegerField(_("设备"), null=True, blank=True)
+    risk_point = models.ForeignKey("hazards.RiskPoint", verbose_name=_("风险点"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="warnings")
+    rule = models.ForeignKey(Rule, verbose_name=_("规则"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="warnings")
+    value = models.FloatField(_("触发值"), null=True, blank=True)
+    issuer = models.ForeignKey(Organization, verbose_name=_("发布单位"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="warnings")
+    sender_name = models.CharField(_("发布者"), max_length=200, blank=True)
+    is_public = models.BooleanField(_("公开发布"), default=False)
+    onset = models.DateTimeField(_("开始时间"), default=timezone.now)
+    expires = models.DateTimeField(_("失效时间"), null=True, blank=True)
+    raised_at = models.DateTimeField(_("发出时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    cap_identifier = models.CharField(_("CAP 标识"), max_length=80, blank=True, db_index=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("预警")
+        verbose_name_plural = _("预警")
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["source_key", "hazard_type"], condition=Q(status="active"),
+                                    name="one_active_warning_per_source_and_hazard"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_hazard_type_display()} {self.get_level_display()} {self.headline}"
+
+
+class WarningEvent(models.Model):
+    """One step of a warning's life: raised, upgraded, downgraded, updated, cleared, cancelled, expired."""
+
+    warning = models.ForeignKey(EarlyWarning, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("事件"), max_length=12)
+    level = models.CharField(_("级别"), max_length=10, blank=True)
+    previous_level = models.CharField(_("原级别"), max_length=10, blank=True)
+    value = models.FloatField(_("数值"), null=True, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("预警事件")
+        verbose_name_plural = _("预警事件")
+        ordering = ["at", "pk"]
+
+
+class CapMessage(models.Model):
+    """A CAP 1.2 message sent or received.  Invalid incoming messages are kept with the reason for inspection."""
+
+    class Direction(models.TextChoices):
+        OUT = "out", _("发出")
+        IN = "in", _("接收")
+
+    direction = models.CharField(_("方向"), max_length=3, choices=Direction.choices)
+    identifier = models.CharField(_("标识"), max_length=120, db_index=True, blank=True)
+    sender = models.CharField(_("发送方"), max_length=200, blank=True)
+    sent = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    msg_type = models.CharField(_("类型"), max_length=10, blank=True)
+    references = models.TextField(_("引用"), blank=True)
+    xml = models.TextField(_("报文"))
+    is_valid = models.BooleanField(_("有效"), default=True)
+    errors = models.TextField(_("错误"), blank=True)
+    warning = models.ForeignKey(EarlyWarning, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="cap_messages")
+    received_at = models.DateTimeField(_("记录时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("CAP 报文")
+        verbose_name_plural = _("CAP 报文")
+        ordering = ["-received_at"]

@@ -1,0 +1,12 @@
+"""Periodic work of the warning system (huey); each task is one idempotent service call."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from . import services
+
+
+@db_periodic_task(crontab(minute="*"))
+def expire_warnings():
+    """End warnings past their expiry time."""
+    services.expire_due()

@@ -1,0 +1,58 @@
+"""Warning pages: the active list and map (refreshed live by htmx polling), a warning's timeline."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as HttpForbidden
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from citysafe.core.roles import is_municipal
+from citysafe.workplans.errors import WorkplanError
+
+from . import selectors, services
+from .models import LEVEL_ORDER, WarningStatus
+
+
+def _sorted_active(user):
+    active = list(selectors.warnings_for(user).filter(status=WarningStatus.ACTIVE))
+    return sorted(active, key=lambda w: (-LEVEL_ORDER.get(w.level, 0), -w.updated_at.timestamp()))
+
+
+@login_required
+def warning_list(request):
+    recent = selectors.warnings_for(request.user).exclude(status=WarningStatus.ACTIVE)[:50]
+    return render(request, "early_warning/warning_list.html", {"active": _sorted_active(request.user),
+                                                               "recent": recent})
+
+
+@login_required
+def active_partial(request):
+    """The live part of the list (htmx polls it)."""
+    return render(request, "early_warning/_active_table.html", {"active": _sorted_active(request.user)})
+
+
+@login_required
+def active_geojson(request):
+    return JsonResponse(selectors.active_warnings_geojson(selectors.warnings_for(request.user)))
+
+
+@login_required
+def warning_detail(request, pk):
+    warning = get_object_or_404(selectors.warnings_for(request.user), pk=pk)
+    return render(request, "early_warning/warning_detail.html", {
+        "warning": warning, "events": warning.events.all(), "cap_messages": warning.cap_messages.all()[:20],
+        "can_end": is_municipal(request.user) and warning.status == WarningStatus.ACTIVE})
+
+
+@login_required
+@require_POST
+def warning_end(request, pk):
+    warning = get_object_or_404(selectors.warnings_for(request.user), pk=pk)
+    if not is_municipal(request.user):
+        raise HttpForbidden
+    try:
+        services.end_warning(user=request.user, warning=warning, note=request.POST.get("note", ""))
+    except WorkplanError as exc:
+        messages.error(request, str(exc))
+    return redirect("early_warning:warning_detail", pk)
