@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError
 from citysafe.core.api import router as core_router
 from citysafe.core.auth import API_AUTH
 from citysafe.hazards.api import router as hazards_router
+from citysafe.monitoring.api import router as monitoring_router
 from citysafe.workplans.api import router as workplans_router
 from citysafe.workplans.errors import PermissionDenied, WorkplanError
 
@@ -19,6 +20,7 @@ api = NinjaAPI(title="citysafe API", version="1", urls_namespace="api", auth=API
 api.add_router("/core", core_router)
 api.add_router("/workplans", workplans_router)
 api.add_router("/hazards", hazards_router)
+api.add_router("/", monitoring_router)
 
 
 @api.exception_handler(PermissionDenied)

@@ -207,7 +207,7 @@ CITYSAFE_MAX_FUTURE_S = int(os.environ.get("CITYSAFE_MAX_FUTURE_S", "300"))
 CITYSAFE_RULE_OVERRIDES = json.loads(os.environ.get("CITYSAFE_RULE_OVERRIDES", "{}") or "{}")
 # GB/T 35965.1 issuer code of this platform's CAP messages: GB/T 2260 code + organisation + internal + extension.
 CITYSAFE_CAP_ISSUER_CODE = os.environ.get("CITYSAFE_CAP_ISSUER_CODE", "50000000000000")
-CITYSAFE_CAP_SENDER = os.environ.get("CITYSAFE_CAP_SENDER", "citysafe@chongqing")
+CITYSAFE_CAP_SENDER_NAME = os.environ.get("CITYSAFE_CAP_SENDER_NAME", "城市安全风险监测预警平台")
 
 LOGGING = {
     "version": 1,

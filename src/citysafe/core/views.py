@@ -27,6 +27,14 @@ def dashboard(request):
             attention=targets.filter(status__in=["overdue", "off_track", "at_risk"]).order_by("deadline")[:10],
             recent_reports=wp.reports_for(request.user).filter(target__task__plan=plan)[:8],
         )
+    from citysafe.early_warning.models import WarningStatus
+    from citysafe.early_warning.selectors import warnings_for
+    from citysafe.hazards.selectors import hazards_for, totals
+
+    context["hazard_totals"] = totals(hazards_for(request.user))
+    active = warnings_for(request.user).filter(status=WarningStatus.ACTIVE)
+    context["warning_counts"] = {level: active.filter(level=level).count()
+                                 for level in ("red", "orange", "yellow", "blue")}
     return render(request, "core/dashboard.html", context)
 
 

@@ -293,7 +293,8 @@ def import_cap(xml_bytes: bytes | str, *, user=None, now: dt.datetime | None = N
     try:
         parsed = cap.parse(xml)
     except cap.CapError as exc:
-        return _store(xml=xml, parsed=None, errors=[str(exc)], is_valid=False)
+        earlier = CapMessage.objects.filter(direction=CapMessage.Direction.IN, identifier="", is_valid=False, xml=xml)
+        return earlier.order_by("pk").first() or _store(xml=xml, parsed=None, errors=[str(exc)], is_valid=False)
 
     existing = _duplicate(parsed, xml)
     if existing is not None:

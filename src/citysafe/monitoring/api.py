@@ -10,16 +10,15 @@ that the answer does not reveal which devices exist — the whole batch is refus
 import datetime as dt
 import json
 
-from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
 from citysafe.core.roles import can_write, is_municipal
-from citysafe.core.scoping import scope_region_paths
 
 from .ingest import MAX_READINGS_PER_MESSAGE, DeadLetterSpec, ingest, raw_text, save_dead_letters
-from .models import Device, Reading
+from .models import Reading
+from .selectors import devices_for
 
 router = Router(tags=["monitoring"])
 
@@ -75,22 +74,6 @@ class ReadingOut(Schema):
     time: dt.datetime
     value: float
     quality: int
-
-
-def devices_for(user) -> QuerySet:
-    """Devices the user may see: all for municipal users, else those in the user's region subtree or on a risk
-    point the user may see."""
-    qs = Device.objects.select_related("region")
-    if not user.is_authenticated:
-        return qs.none()
-    if is_municipal(user):
-        return qs
-    from citysafe.hazards.selectors import risk_points_for
-
-    condition = Q(risk_point__in=risk_points_for(user).values("pk"))
-    for path in scope_region_paths(user) or []:
-        condition |= Q(region__path__startswith=path)
-    return qs.filter(condition)
 
 
 def _bad_request(request, reason: str):

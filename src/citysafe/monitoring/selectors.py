@@ -10,16 +10,17 @@ from .routers import readings_alias
 
 
 def devices_for(user) -> QuerySet:
+    """Devices the user may see: all for municipal users, else those in the user's region subtree or watching a
+    risk point the user may see."""
     qs = Device.objects.select_related("region", "risk_point")
     if not user.is_authenticated:
         return qs.none()
     if is_municipal(user):
         return qs
-    paths = scope_region_paths(user) or []
-    if not paths:
-        return qs.none()
-    condition = Q()
-    for path in paths:
+    from citysafe.hazards.selectors import risk_points_for
+
+    condition = Q(risk_point__in=risk_points_for(user).values("pk"))
+    for path in scope_region_paths(user) or []:
         condition |= Q(region__path__startswith=path)
     return qs.filter(condition)
 
