@@ -16,10 +16,6 @@ class EarlyWarningConfig(AppConfig):
 
 
 def _load_rules():
-    try:
-        from .profiles import default_profiles  # noqa: F401  TEMP: until the engine lands
-    except ImportError:
-        return 0
     from .services import load_default_rules
 
     return load_default_rules()

@@ -192,6 +192,14 @@ def _raise(device, hazard_type, level, at, value, rule, source_key) -> Outcome |
     return Outcome(warning, "raised")
 
 
+def _rule_name(spec) -> str:
+    from .models import HazardType, RuleType
+
+    hazard = dict(HazardType.choices).get(spec.hazard_type, spec.hazard_type)
+    kind = dict(RuleType.choices).get(spec.rule_type, spec.rule_type)
+    return f"{hazard}·{kind} ({spec.code})"[:200]
+
+
 @transaction.atomic
 def load_default_rules() -> int:
     """Store the default rule profiles (``profiles.default_profiles``) as ``Rule`` rows; existing rules keep any
@@ -201,7 +209,7 @@ def load_default_rules() -> int:
     created = 0
     for spec in default_profiles(getattr(settings, "CITYSAFE_RULE_OVERRIDES", None) or None):
         _rule, was_created = Rule.objects.get_or_create(code=spec.code, defaults={
-            "name": getattr(spec, "name", "") or spec.code, "hazard_type": spec.hazard_type,
+            "name": _rule_name(spec), "hazard_type": spec.hazard_type,
             "rule_type": spec.rule_type, "device_kind": spec.device_kind, "metric": spec.metric,
             "params": spec.params, "hysteresis": spec.hysteresis, "min_duration_s": spec.min_duration_s,
             "source": spec.source[:300]})
