@@ -12,13 +12,12 @@ from importlib import resources
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
 from citysafe.core import roles
 from citysafe.core.models import Organization, Region, UserProfile
-from citysafe.core.services import setup_reference_data
+from citysafe.core.services import migrate_all, setup_reference_data
 from citysafe.workplans import services as wp
 from citysafe.workplans.models import Target, WorkPlan
 
@@ -43,7 +42,7 @@ def prepare_demo(stdout=None) -> list[dict]:
     """Set everything up (idempotent apart from the passwords) and return the logins created."""
     say = (lambda msg: print(msg, file=stdout, flush=True)) if stdout else (lambda msg: None)
     say("migrating database …")
-    call_command("migrate", interactive=False, verbosity=0)
+    migrate_all()
     say("loading reference data (roles, regions, organisations) …")
     setup_reference_data()
     logins = _users()

@@ -198,6 +198,15 @@ def register_reference_loader(name: str, loader) -> None:
         REFERENCE_LOADERS.append((name, loader))
 
 
+def migrate_all(verbosity: int = 0) -> None:
+    """Migrate every configured database (the main one and, on SQLite, the readings file)."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    for alias in settings.DATABASES:
+        call_command("migrate", database=alias, interactive=False, verbosity=verbosity)
+
+
 def setup_reference_data() -> dict:
     """Roles, regions and organisations, then every app's reference data: all a fresh database needs (idempotent)."""
     ensure_role_groups()

@@ -1,9 +1,10 @@
 """A rainstorm over a few districts, for ``citysafe demo`` — demo devices and their readings (marked as demo data).
 
 The storm is scripted, not random weather: over ``duration_s`` of wall time the rain gauges of the chosen districts
-report intensifying rain (10-second amounts scaled so the 3-hour totals climb through the CMA Order 16 rainstorm
-levels), river stations rise toward and past their warning levels, ponding sensors fill, then everything eases.
-The first call backfills the previous three hours so warnings appear within a minute.  Readings go through MQTT
+report intensifying rain (10-second amounts scaled so the 6- and 3-hour totals climb through the CMA Order 16
+rainstorm levels within about 25 minutes), river stations rise past their warning and guaranteed levels, ponding
+sensors fill, then everything eases and the warnings clear.  The first call backfills 12 hours of light rain, so a
+blue rainstorm level shows at once and the others follow live.  Readings go through MQTT
 when a broker is reachable (the same path as real sensors), otherwise straight into ``ingest`` in this process.
 """
 
@@ -57,9 +58,13 @@ def create_demo_devices(rng: random.Random | None = None) -> int:
 
 
 def _storm_factor(elapsed: float, duration: float) -> float:
-    """0 → 1 → 0 over the storm (a raised-cosine bell), so levels rise, peak and clear."""
-    x = min(max(elapsed / duration, 0.0), 1.0)
-    return 0.5 - 0.5 * math.cos(2 * math.pi * x)
+    """Storm strength 0..1: builds from 0.3 to 1 over the first 40 %, holds, then eases to 0 at the end."""
+    x = elapsed / duration
+    if x < 0.4:
+        return 0.3 + 0.7 * x / 0.4
+    if x < 0.6:
+        return 1.0
+    return max(0.0, 1.0 - (x - 0.6) / 0.4)
 
 
 def readings_at(device: Device, at: dt.datetime, factor: float, rng: random.Random) -> list[dict]:
@@ -120,27 +125,24 @@ class Simulator:
                     for d, r in by_device.items()]
         ingest(messages, "mqtt")
 
-    def backfill(self, hours: float = 3.0) -> None:
-        """The storm's past: readings every minute for the last ``hours`` at a strength ramping up to now."""
+    def backfill(self, hours: float = 12.0) -> None:
+        """The storm's past: light rain every 5 minutes for ``hours`` (about 55 mm in 12 h: a blue rainstorm
+        level by CMA Order 16), rivers slowly rising, so the live storm then climbs level by level."""
         now = timezone.now()
-        steps = int(hours * 60)
+        steps = int(hours * 12)
         by_device: dict = {d: [] for d in self.devices}
         for k in range(steps, 0, -1):
-            at = now - dt.timedelta(minutes=k)
-            factor = 0.55 * (1 - k / steps)
+            at = now - dt.timedelta(minutes=5 * k)
             for device in self.devices:
-                batch = readings_at(device, at, factor, self.rng)
-                if device.kind == "rain_gauge":  # a minute's worth of rain per backfilled reading
+                batch = readings_at(device, at, 0.15 * (1 - k / steps), self.rng)
+                if device.kind == "rain_gauge":
                     for r in batch:
-                        r["value"] = round(r["value"] * 6, 2)
+                        r["value"] = round(55.0 / steps * self.rng.uniform(0.8, 1.2), 2)
                 by_device[device].extend(batch)
         self._send(by_device)
 
     def step(self) -> None:
-        elapsed = time.monotonic() - self.started
-        factor = max(0.55, _storm_factor(elapsed + self.duration * 0.25, self.duration))
-        if elapsed > self.duration * 0.75:
-            factor = _storm_factor(elapsed + self.duration * 0.25, self.duration)
+        factor = _storm_factor(time.monotonic() - self.started, self.duration)
         now = timezone.now()
         self._send({d: readings_at(d, now, factor, self.rng) for d in self.devices})
 

@@ -1,7 +1,6 @@
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from citysafe.core.services import setup_reference_data
+from citysafe.core.services import migrate_all, setup_reference_data
 
 
 class Command(BaseCommand):
@@ -12,6 +11,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if not options["no_migrate"]:
-            call_command("migrate", interactive=False, verbosity=0)
+            migrate_all()
         result = setup_reference_data()
         self.stdout.write(self.style.SUCCESS(f"reference data ready: {result}"))
