@@ -114,3 +114,13 @@ def test_msgfmt_statistics():
                             capture_output=True, text=True, check=True)
     stats = result.stderr + result.stdout
     assert "untranslated" not in stats and "fuzzy" not in stats, stats
+
+
+@pytest.mark.django_db
+def test_early_warning_list_in_english(client, admin_user):
+    client.force_login(admin_user)
+    response = client.get("/early-warning/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Active early warnings" in page
+    assert "生效预警" not in page

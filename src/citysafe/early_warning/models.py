@@ -155,6 +155,10 @@ class EarlyWarning(models.Model):
         return f"{self.get_hazard_type_display()} {self.get_level_display()} {self.headline}"
 
 
+EVENT_LABELS = {"raised": _("发出"), "upgraded": _("升级"), "downgraded": _("降级"), "updated": _("更新"),
+                "cleared": _("解除"), "cancelled": _("撤销"), "expired": _("过期")}
+
+
 class WarningEvent(models.Model):
     """One step of a warning's life: raised, upgraded, downgraded, updated, cleared, cancelled, expired."""
 
@@ -170,6 +174,18 @@ class WarningEvent(models.Model):
         verbose_name = _("预警事件")
         verbose_name_plural = _("预警事件")
         ordering = ["at", "pk"]
+
+    @property
+    def kind_label(self) -> str:
+        return str(EVENT_LABELS.get(self.kind, self.kind))
+
+    @property
+    def level_label(self) -> str:
+        return str(dict(Level.choices).get(self.level, self.level))
+
+    @property
+    def previous_level_label(self) -> str:
+        return str(dict(Level.choices).get(self.previous_level, self.previous_level))
 
 
 class CapMessage(models.Model):
