@@ -118,3 +118,21 @@ def test_concurrent_workers_never_duplicate_a_warning(reference):
         t.join(timeout=60)
     assert not errors
     assert EarlyWarning.objects.filter(source_key=f"device:{detector.pk}", hazard_type="gas_leak").count() == 1
+
+
+def test_warning_changes_are_exported_as_valid_cap(rules, django_capture_on_commit_callbacks):
+    from citysafe.early_warning.cap import validate
+    from citysafe.early_warning.models import CapMessage
+
+    detector = _device("gas_detector", "GAS-CAP")
+    now = dt.datetime.now(BEIJING).replace(microsecond=0) - dt.timedelta(minutes=10)
+    with django_capture_on_commit_callbacks(execute=True):
+        _send(detector, "lel_percent", [(now, 30.0)])
+    with django_capture_on_commit_callbacks(execute=True):
+        _send(detector, "lel_percent", [(now + dt.timedelta(minutes=1), 60.0)])
+    with django_capture_on_commit_callbacks(execute=True):
+        _send(detector, "lel_percent", [(now + dt.timedelta(minutes=2), 0.0)])
+    messages = list(CapMessage.objects.filter(direction="out").order_by("sent", "pk"))
+    assert [m.msg_type for m in messages] == ["Alert", "Update", "Cancel"]
+    assert all(validate(m.xml) == [] for m in messages)
+    assert messages[0].identifier in messages[2].references

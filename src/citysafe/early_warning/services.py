@@ -140,7 +140,42 @@ def _apply(changes, touched, devices, rules) -> list[Outcome]:
                                    value=change.value if change else None, rule=rule)
         if outcome:
             outcomes.append(outcome)
+    if outcomes:
+        ids = [(o.warning.pk, o.kind) for o in outcomes]
+        transaction.on_commit(lambda: publish_cap(ids))
     return outcomes
+
+
+CAP_TYPE = {"raised": "Alert", "upgraded": "Update", "downgraded": "Update", "cleared": "Cancel",
+            "cancelled": "Cancel", "expired": "Cancel"}
+
+
+def publish_cap(changes: list[tuple[int, str]]) -> int:
+    """Export each warning change as a CAP 1.2 message (Alert / Update / Cancel referencing the earlier ones).
+
+    Runs after the evaluation has committed, outside the ingest hot path; a message that cannot be built is
+    logged and skipped (the warning itself stands)."""
+    import logging
+
+    from .cap import CapError
+    from .cap_services import warning_to_cap
+
+    done = 0
+    for pk, kind in changes:
+        warning = EarlyWarning.objects.filter(pk=pk).select_related("region", "issuer").first()
+        if warning is None:
+            continue
+        msg_type = CAP_TYPE.get(kind, "Update")
+        if msg_type != "Alert" and not warning.cap_messages.filter(direction="out").exists():
+            msg_type = "Alert" if kind != "cleared" else None
+        if msg_type is None:
+            continue
+        try:
+            warning_to_cap(warning, msg_type)
+            done += 1
+        except (CapError, ValueError) as exc:
+            logging.getLogger(__name__).warning("CAP export of warning %s failed: %s", pk, exc)
+    return done
 
 
 def set_device_level(device, hazard_type: str, level: str, *, at, value=None, rule=None) -> Outcome | None:

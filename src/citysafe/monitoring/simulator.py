@@ -11,7 +11,6 @@ when a broker is reachable (the same path as real sensors), otherwise straight i
 import datetime as dt
 import json
 import logging
-import math
 import random
 import socket
 import time
