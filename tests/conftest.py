@@ -43,6 +43,21 @@ def _media_in_tmp(request, tmp_path):
     settings.MEDIA_ROOT = old
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language (a request in English must not leak into the next test)."""
+    from django.conf import settings
+
+    if not settings.configured and not os.environ.get("DJANGO_SETTINGS_MODULE"):
+        yield
+        return
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the reference data once; each test then runs in a transaction that is rolled back."""
