@@ -106,9 +106,10 @@ def test_command_stores_good_messages_and_dead_letters_bad_ones(names, gauges):
     thread.join(TIMEOUT)
     assert not thread.is_alive()
     assert Reading.objects.count() == 30
-    assert sorted(DeadLetter.objects.values_list("reason", "payload")) == [
-        ("not JSON", "garbage"), ("unknown device 'NOPE'", good[0][1].decode())]
-    assert sub.stats.received == 32 and sub.stats.duplicates == 0
+    # (filtered to our topics: a broker shared with other publishers would add their dead letters)
+    assert sorted(DeadLetter.objects.filter(device_external_id__in=["MQ-0", "NOPE"]).values_list(
+        "reason", "payload")) == [("not JSON", "garbage"), ("unknown device 'NOPE'", good[0][1].decode())]
+    assert sub.stats.stored == 30 and sub.stats.duplicates == 0
     assert Device.objects.get(external_id="MQ-1").last_seen_at is not None
 
 
@@ -126,8 +127,11 @@ def test_two_workers_in_one_shared_group_store_each_message_once(names, gauges):
     finally:
         a.stop()
         b.stop()
-    assert a.stats.received + b.stats.received == 100  # each message went to exactly one worker
-    assert a.stats.received > 0 and b.stats.received > 0  # and both took a share
+    # each of our messages went to exactly one worker (other publishers on a shared broker only add dead letters
+    # for devices unknown here, so count what was ours)
+    ours = [w.stats.received - w.stats.dead_letters for w in (a, b)]
+    assert sum(ours) == 100
+    assert a.stats.stored > 0 and b.stats.stored > 0  # and both took a share
     assert a.stats.stored + b.stats.stored == 100 and a.stats.duplicates + b.stats.duplicates == 0
     assert Reading.objects.count() == 100
 
@@ -149,7 +153,7 @@ def test_messages_published_while_the_worker_is_down_arrive_after_restart(names,
     finally:
         second.stop()
     assert Reading.objects.filter(device_id=gauges[2].pk).count() == 20
-    assert second.stats.received == 10
+    assert second.stats.received - second.stats.dead_letters == 10
 
 
 def test_messages_not_yet_committed_are_redelivered(names, gauges):

@@ -12,7 +12,6 @@
 """
 
 import datetime as dt
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -24,8 +23,7 @@ from django.utils.translation import gettext as _
 
 from .models import LEVEL_ORDER, EarlyWarning, Rule, RuleState, WarningEvent, WarningStatus
 
-RULE_CACHE_SECONDS = 30  # rules change rarely; a worker picks up edits within this time
-_engine_cache: dict = {"at": 0.0, "engine": None, "rules": {}}
+_engine_cache: dict = {"version": None, "engine": None, "rules": {}}
 
 
 @dataclass
@@ -44,19 +42,28 @@ def _rule_spec(rule: Rule):
                     hysteresis=rule.hysteresis, min_duration_s=rule.min_duration_s, source=rule.source)
 
 
+def _rules_version() -> tuple:
+    """Changes whenever a rule is added, edited (a history row) or removed: two aggregate queries per batch."""
+    from django.db.models import Count, Max
+
+    rules = Rule.objects.aggregate(n=Count("pk"), top=Max("pk"))
+    edited = Rule.history.aggregate(at=Max("history_date"))["at"]
+    return rules["n"], rules["top"], edited
+
+
 def _engine():
-    """The engine for the active rules, rebuilt at most every RULE_CACHE_SECONDS."""
+    """The engine for the active rules, rebuilt when the rules change (never from a stale copy)."""
     from .engine import Engine
 
-    now = time.monotonic()
-    if _engine_cache["engine"] is None or now - _engine_cache["at"] > RULE_CACHE_SECONDS:
+    version = _rules_version()
+    if _engine_cache["engine"] is None or _engine_cache["version"] != version:
         rules = {r.code: r for r in Rule.objects.filter(is_active=True)}
-        _engine_cache.update(at=now, rules=rules, engine=Engine([_rule_spec(r) for r in rules.values()]))
+        _engine_cache.update(version=version, rules=rules, engine=Engine([_rule_spec(r) for r in rules.values()]))
     return _engine_cache["engine"], _engine_cache["rules"]
 
 
 def reset_rule_cache() -> None:
-    _engine_cache.update(at=0.0, engine=None, rules={})
+    _engine_cache.update(version=None, engine=None, rules={})
 
 
 def evaluate_readings(readings) -> list[Outcome]:
