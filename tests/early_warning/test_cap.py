@@ -475,3 +475,9 @@ def test_cap_import_page(client, admin_user, fire_dept, yuzhong):
     response = client.post(url, {"text": alert_xml(msg_type="Cancel", identifier="x-2")})
     page = response.content.decode()
     assert 'data-testid="cap-invalid"' in page and "references" in page
+
+
+def test_import_with_an_overflowing_time_is_rejected_not_a_crash(services):
+    bad = alert_xml().replace(cap.cap_time(T0), "9999-12-31T23:59:59-23:59", 1)
+    message = services.import_cap(bad)
+    assert not message.is_valid and message.errors

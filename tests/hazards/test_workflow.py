@@ -146,3 +146,28 @@ def test_viewer_cannot_register(viewer, industry):
         _hazard(viewer, industry)
 
 
+
+
+def test_district_cannot_hand_a_hazard_to_another_districts_unit(yuzhong, industry):
+    from citysafe.core.models import Organization
+
+    hazard = _hazard(yuzhong, industry)
+    other = Organization.objects.create(name="万州区某化工公司", kind="enterprise",
+                                        region=Region.objects.get(adcode="500101"))
+    with pytest.raises(PermissionDenied):
+        services.transition_hazard(user=yuzhong, hazard=hazard, action="assign", responsible_unit=other,
+                                   deadline=timezone.localdate() + dt.timedelta(days=5))
+    own = Organization.objects.create(name="渝中区某商场", kind="enterprise", region=Region.objects.get(adcode="500103"))
+    done = services.transition_hazard(user=yuzhong, hazard=hazard, action="assign", responsible_unit=own,
+                                      deadline=timezone.localdate() + dt.timedelta(days=5))
+    assert done.responsible_unit == own
+
+
+def test_hazard_without_location_lands_in_the_registrars_district(yuzhong, industry):
+    hazard = services.create_hazard(user=yuzhong, title="楼道堆放杂物", source="grid_patrol", industry=industry)
+    assert hazard.region.adcode == "500103" and hazard.status == HazardStatus.REPORTED
+
+
+def test_absurd_deadline_is_refused(admin_user, industry):
+    with pytest.raises(HazardError, match="过远"):
+        _hazard(admin_user, industry, deadline=dt.date(9999, 12, 31))

@@ -224,3 +224,22 @@ def test_postgresql_partitions_route_rows_by_month(gauge):
         where = cursor.fetchall()
     assert where[0][0] == "monitoring_reading_default"
     assert where[1][0] in {"monitoring_reading_p202607", "monitoring_reading_default"}
+
+
+@pytest.mark.parametrize("_case, payload, reason", [
+    ("time overflowing UTC", b'{"metric": "precipitation_mm", "time": "9999-12-31T23:59:59-23:59", "value": 0.1}',
+     "out of range"),
+    ("year one", b'{"metric": "precipitation_mm", "time": "0001-01-01T00:00:00+01:00", "value": 0.1}', "out of range"),
+    ("clock never set", b'{"metric": "precipitation_mm", "time": "1970-01-01T00:00:00+00:00", "value": 0.1}',
+     "before 2010"),
+    ("deep nesting", b"[" * 100000 + b"]" * 100000, "nested too deeply"),
+])
+def test_poison_messages_become_dead_letters(_case, payload, reason):
+    from citysafe.core.models import Region
+    from citysafe.monitoring.ingest import ingest
+    from citysafe.monitoring.models import DeadLetter, Device
+
+    Device.objects.create(external_id="POISON-1", name="p", kind="rain_gauge", region=Region.objects.first())
+    result = ingest([("citysafe/v1/devices/POISON-1/readings", payload)], "mqtt")
+    assert result.stored == 0 and result.dead_letters == 1
+    assert reason in DeadLetter.objects.get().reason

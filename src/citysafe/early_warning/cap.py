@@ -154,9 +154,11 @@ def parse_time(text: str | None) -> dt.datetime | None:
         text = text[:-1] + "+00:00"
     try:
         value = dt.datetime.fromisoformat(text)
-    except ValueError:
+        value = value if value.tzinfo else value.replace(tzinfo=BEIJING)
+        value.astimezone(dt.UTC)  # 9999-12-31T23:59:59-23:59 parses but overflows every later comparison
+    except (ValueError, OverflowError):
         return None
-    return value if value.tzinfo else value.replace(tzinfo=BEIJING)
+    return value
 
 
 def is_issuer_code(code: str) -> bool:

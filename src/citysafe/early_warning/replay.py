@@ -58,6 +58,10 @@ def _open_csv(path: str, header: list[str]):
     return fh, reader
 
 
+EARLIEST_S = 946684800.0  # 2000-01-01T00:00:00Z: readings before it are clock errors, not data
+LATEST_S = 4102444800.0  # 2100-01-01T00:00:00Z
+
+
 def _parse_time(text: str) -> int:
     s = text.strip()
     if s.endswith(("Z", "z")):
@@ -65,7 +69,13 @@ def _parse_time(text: str) -> int:
     dt = datetime.fromisoformat(s)
     if dt.tzinfo is None:
         raise ValueError("time has no UTC offset")
-    return int(dt.timestamp()) if dt.microsecond == 0 else int(math.floor(dt.timestamp()))
+    try:
+        stamp = dt.timestamp()
+    except (OverflowError, OSError):
+        raise ValueError("time out of range") from None
+    if not EARLIEST_S <= stamp <= LATEST_S:
+        raise ValueError("time outside 2000–2100")
+    return int(stamp) if dt.microsecond == 0 else int(math.floor(stamp))
 
 
 def read_devices(path: str) -> dict[str, tuple[str, dict]]:
@@ -181,6 +191,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         records = run(args.readings, args.devices)
     except ReplayError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError:
+        print(f"{prog}: {args.readings}: not a UTF-8 text CSV file", file=sys.stderr)
+        return 2
+    except (OSError, ValueError, OverflowError) as exc:  # unreadable file, times out of range, …
         print(f"{prog}: {exc}", file=sys.stderr)
         return 2
     if args.format == "jsonl":

@@ -32,6 +32,8 @@ from .models import DeadlineExtension, Hazard, HazardGrade, HazardStatus, Hazard
 # rectification plan names the deadline (总局令第16号 第十五条 "治理的时限和要求"), so this is only a placeholder
 # that the assigning department is expected to replace.
 DEFAULT_MAJOR_DEADLINE_DAYS = 30
+# A deadline further out than this is a typing error (9999-12-31), not a plan; long works are extended step by step.
+MAX_DEADLINE_DAYS = 3 * 365
 
 
 def new_code(prefix: str = "YH") -> str:
@@ -89,6 +91,14 @@ def route(hazard: Hazard) -> list[str]:
 def _in_region(user, hazard: Hazard) -> bool:
     paths = scope_region_paths(user)
     return paths is None or bool(hazard.region_id and any(hazard.region.path.startswith(p) for p in paths))
+
+
+def _unit_in_reach(user, unit: Organization) -> bool:
+    """A unit the user may hand work to: one they act for, or one located in their region subtree."""
+    if organization_in_scope(user, unit.pk):
+        return True
+    paths = scope_region_paths(user) or []
+    return bool(unit.region_id and any(unit.region.path.startswith(p) for p in paths))
 
 
 def is_supervising_side(user, hazard: Hazard) -> bool:
@@ -152,6 +162,12 @@ def create_hazard(*, user, title: str, source: str, **fields) -> Hazard:
     found_on = timezone.localdate(hazard.found_at) if timezone.is_aware(hazard.found_at) else hazard.found_at.date()
     if hazard.deadline and hazard.deadline < found_on:
         raise HazardError(_("整改期限不能早于发现时间"))
+    if hazard.deadline and hazard.deadline > found_on + dt.timedelta(days=MAX_DEADLINE_DAYS):
+        raise HazardError(_("整改期限过远(超过 %(years)s 年)") % {"years": MAX_DEADLINE_DAYS // 365})
+    if hazard.region_id is None and hazard.lon is None and not hazard.enterprise_id and user is not None:
+        profile = getattr(user, "profile", None)  # no location given: the registrar's own district
+        if profile is not None and profile.region_id and profile.region.level in ("district", "zone"):
+            hazard.region = profile.region
     reasons = route(hazard)
     if user is not None and not is_municipal(user) and not (
             _in_region(user, hazard) or organization_in_scope(user, hazard.enterprise_id)
@@ -212,6 +228,9 @@ def transition_hazard(*, user, hazard: Hazard, action: str, comment: str = "", d
         raise HazardError(_("未知操作: %(action)s") % {"action": action})
     hazard = Hazard.objects.select_for_update().get(pk=hazard.pk)
     method, side = ACTIONS[action]
+    if action == "assign" and responsible_unit is not None and user is not None and not is_municipal(user) \
+            and responsible_unit.pk != hazard.responsible_unit_id and not _unit_in_reach(user, responsible_unit):
+        raise PermissionDenied(_("只能交办给本辖区或本单位范围内的单位"))
     _apply_inputs(hazard, action, deadline, responsible_unit, region, industry)
     allowed = {"supervising": is_supervising_side, "responsible": is_responsible_side, "acceptor": can_accept}[side]
     if not allowed(user, hazard):

@@ -92,7 +92,7 @@ def post_readings(request):
         return Status(403, {"detail": "read-only account"})
     try:
         data = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return _bad_request(request, "body is not JSON")
     if not isinstance(data, dict) or not isinstance(data.get("readings"), list):
         return _bad_request(request, 'body must be an object {"readings": [...]}')

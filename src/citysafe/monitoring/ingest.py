@@ -38,6 +38,8 @@ TOPIC_RE = re.compile(r"^citysafe/v1/devices/(?P<device>[^/+#]{1,64})/readings$"
 # would poison windowed rules).  Override with the setting CITYSAFE_MAX_FUTURE_S.
 DEFAULT_MAX_FUTURE_S = 300
 MAX_READINGS_PER_MESSAGE = 10_000
+# Readings stamped before this are a device whose clock was never set (1970/2000 epochs), not late data.
+OLDEST_ACCEPTED = datetime(2010, 1, 1, tzinfo=UTC)
 _KEY_CHUNK = 900  # composite keys per lookup query (3 parameters each; well under SQLite's variable limit)
 _REASON_MAX = 300  # DeadLetter.reason max_length
 
@@ -125,7 +127,13 @@ def _parse_time(raw) -> datetime:
         raise ValueError(f"unparseable time {raw[:40]!r}") from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise ValueError(f"time {raw[:40]!r} has no UTC offset")
-    return parsed.astimezone(UTC)
+    try:
+        parsed = parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-23:59 or 0001-01-01T00:00:00+01:00
+        raise ValueError(f"time {raw[:40]!r} is out of range") from None
+    if parsed < OLDEST_ACCEPTED:
+        raise ValueError(f"time {raw[:40]!r} is before {OLDEST_ACCEPTED:%Y-%m-%d} (device clock not set?)")
+    return parsed
 
 
 def _parse_value(raw) -> float:
@@ -166,6 +174,8 @@ def _split(topic: str | None, payload: bytes | str) -> tuple[list[_Candidate], l
         data = json.loads(payload)
     except (ValueError, TypeError):
         return dead("not JSON (binary payload)" if raw.startswith("base64:") else "not JSON")
+    except RecursionError:  # absurdly deep nesting: refuse it like any other malformed message
+        return dead("JSON nested too deeply")
     if isinstance(data, dict) and "readings" in data:
         items, batch_device = data["readings"], data.get("device")
         if not isinstance(items, list):
@@ -264,14 +274,33 @@ def parse_message(topic: str | None, payload: bytes, source: str, *, devices: di
     ``devices`` (external_id -> Device) may be passed to avoid a query per message.
     """
     now = now or timezone.now()
-    candidates, dead_letters = _split(topic, payload)
+    candidates, dead_letters = _safe_split(topic, payload)
     if devices is None:
         devices = _load_devices(c.external_id for c in candidates)
     readings = []
     for candidate in candidates:
-        result = _validate(candidate, devices, now)
+        result = _safe_validate(candidate, devices, now)
         (readings if isinstance(result, ParsedReading) else dead_letters).append(result)
     return readings, dead_letters
+
+
+def _safe_split(topic, payload):
+    """``_split`` that never raises: a poison message (any unexpected error) becomes a dead letter, so one bad
+    message can never stall an ingest worker that would otherwise retry it forever."""
+    try:
+        return _split(topic, payload)
+    except Exception as exc:  # noqa: BLE001 - see docstring
+        return [], [DeadLetterSpec(topic or "", (device_from_topic(topic) or "")[:64], raw_text(payload),
+                                   f"unreadable message ({type(exc).__name__})")]
+
+
+def _safe_validate(candidate, devices, now):
+    try:
+        return _validate(candidate, devices, now)
+    except Exception as exc:  # noqa: BLE001 - same reason as _safe_split
+        return DeadLetterSpec(candidate.topic, (candidate.external_id or "")[:64], candidate.raw,
+                              f"{candidate.label + ': ' if candidate.label else ''}unreadable reading "
+                              f"({type(exc).__name__})")
 
 
 # --- PostgreSQL partitions ------------------------------------------------------------------------------------------
@@ -415,14 +444,14 @@ def ingest(messages: list[tuple[str | None, bytes]], source: str, *, now: dateti
     now = now or timezone.now()
     alias = readings_alias()
     ensure_partitions_once(alias, now)
-    split = [_split(topic, payload) for topic, payload in messages]
+    split = [_safe_split(topic, payload) for topic, payload in messages]
     devices = _load_devices(c.external_id for cands, _ in split for c in cands)
     valid: list[ParsedReading] = []
     dead: list[DeadLetterSpec] = []
     for candidates, dead_letters in split:
         dead.extend(dead_letters)
         for candidate in candidates:
-            result = _validate(candidate, devices, now)
+            result = _safe_validate(candidate, devices, now)
             (valid if isinstance(result, ParsedReading) else dead).append(result)
 
     unique: dict[tuple, ParsedReading] = {}

@@ -6,6 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from citysafe.core.roles import is_municipal
+
 from . import selectors
 from .models import DeadLetter
 
@@ -16,8 +18,14 @@ LEVEL_LABELS = {"blue": "蓝", "yellow": "黄", "orange": "橙", "red": "红"}
 def device_list(request):
     devices = list(selectors.devices_for(request.user).order_by("kind", "external_id")[:1000])
     silent = sum(d.is_silent for d in devices if d.is_active)
+    for device in devices:  # "指标=值" for the table, values only
+        device.latest = [(metric, item.get("value") if isinstance(item, dict) else item)
+                         for metric, item in (device.last_values or {}).items()]
+    dead = DeadLetter.objects.all()
+    if not is_municipal(request.user):  # only the rejected messages of the user's own devices
+        dead = dead.filter(device_external_id__in=[d.external_id for d in devices])
     return render(request, "monitoring/device_list.html", {"devices": devices, "silent": silent,
-                                                           "dead_letters": DeadLetter.objects.count()})
+                                                           "dead_letters": dead.count()})
 
 
 def thresholds_for(device, metric: str) -> list[dict]:
