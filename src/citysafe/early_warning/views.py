@@ -40,8 +40,10 @@ def active_geojson(request):
 @login_required
 def warning_detail(request, pk):
     warning = get_object_or_404(selectors.warnings_for(request.user), pk=pk)
+    from citysafe.monitoring.models import Device
+
     return render(request, "early_warning/warning_detail.html", {
-        "warning": warning, "events": warning.events.all(), "cap_messages": warning.cap_messages.all()[:20],
+        "warning": warning, "device": Device.objects.filter(pk=warning.device_id).first() if warning.device_id else None, "events": warning.events.all(), "cap_messages": warning.cap_messages.all()[:20],
         "can_end": is_municipal(request.user) and warning.status == WarningStatus.ACTIVE})
 
 

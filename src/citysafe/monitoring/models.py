@@ -45,6 +45,15 @@ KIND_METRICS: dict[str, dict[str, tuple[str, float, float]]] = {
 }
 
 
+METRIC_LABELS = {
+    "precipitation_mm": _("降雨量"), "water_level_m": _("水位"), "displacement_mm": _("累计位移"),
+    "crack_width_mm": _("裂缝宽度"), "lel_percent": _("可燃气体浓度"), "h2s_mg_m3": _("硫化氢浓度"),
+    "co_mg_m3": _("一氧化碳浓度"), "o2_percent": _("氧气浓度"), "depth_cm": _("积水深度"), "entrapment": _("困人"),
+    "fault": _("故障"), "event_score": _("识别置信度"), "temperature_c": _("气温"), "wind_speed_m_s": _("风速"),
+    "humidity_percent": _("相对湿度"),
+}
+
+
 class Device(models.Model):
     """A monitoring device, known to the platform by its ``external_id`` (the id in MQTT topics and payloads)."""
 

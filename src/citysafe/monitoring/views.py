@@ -9,7 +9,7 @@ from django.utils import timezone
 from citysafe.core.roles import is_municipal
 
 from . import selectors
-from .models import DeadLetter
+from .models import METRIC_LABELS, DeadLetter
 
 LEVEL_LABELS = {"blue": "蓝", "yellow": "黄", "orange": "橙", "red": "红"}
 
@@ -56,7 +56,7 @@ def device_detail(request, pk):
     charts = []
     for metric, (unit, _low, _high) in device.metrics.items():
         rows = selectors.readings_of(device, metric, since=since)
-        charts.append({"id": f"chart-{metric}", "data": {
+        charts.append({"id": f"chart-{metric}", "label": str(METRIC_LABELS.get(metric, metric)), "data": {
             "metric": metric, "unit": unit, "points": [[r["time"].isoformat(), r["value"]] for r in rows],
             "thresholds": thresholds_for(device, metric)}, "count": len(rows)})
     from citysafe.early_warning.selectors import warnings_for
