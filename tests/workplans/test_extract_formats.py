@@ -1,7 +1,6 @@
 """Readers (txt/html/docx/pdf), encodings, other documents' layouts, and every refusal path."""
 
 import io
-import time
 from datetime import date
 from pathlib import Path
 
@@ -398,11 +397,10 @@ def test_missing_file(tmp_path):
         extract_file(tmp_path / "nope.txt")
 
 
-def test_ten_megabytes_is_fast():
+def test_ten_megabytes_are_extracted_whole():
+    # Speed is measured by bench/bench_extract.py, never asserted here.
     seed_like = "\n".join(DISTRICT.splitlines()[9:]) + "\n"
     text = "2026年某某区安全生产工作要点\n" + seed_like * (10_000_000 // len(seed_like.encode("utf-8")))
     assert len(text.encode("utf-8")) > 9_000_000
-    started = time.perf_counter()
     plan = extract_bytes(text.encode("utf-8"), "big.txt")
-    assert time.perf_counter() - started < 15
     assert len(plan.tasks) > 10_000

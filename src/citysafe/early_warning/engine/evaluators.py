@@ -10,6 +10,7 @@ those into level changes.  No Python loop runs per reading here: windows come fr
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,7 +75,7 @@ def classify(x: np.ndarray, eff: np.ndarray, strict: bool = False, groups: np.nd
     return (x[:, None] >= e).sum(axis=1).astype(np.int8)
 
 
-class Compiled:
+class Compiled(ABC):
     """A compiled rule: validated parameters plus ``evaluate(comb) -> (value, up, hold)``."""
 
     horizon_s: int = 0  # history the rule needs behind the last reading (window buffer length)
@@ -104,8 +105,9 @@ class Compiled:
         hold = classify(x + self.h, eff, self.strict, groups) if self.h else up
         return up, hold
 
-    def evaluate(self, c: Comb) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def evaluate(self, c: Comb) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per reading: (up level, hold level, value) arrays for one (rule, device) group."""
 
 
 class Threshold(Compiled):
@@ -469,8 +471,9 @@ class Composite(Compiled):
         if not self.members:
             raise RuleError(f"rule {self.code}: composite needs rules")
 
-    def evaluate(self, c: Comb):  # pragma: no cover - composites are evaluated by the engine from member levels
-        raise NotImplementedError
+    def evaluate(self, c: Comb):
+        """Composites have no readings of their own: the engine combines their members' levels."""
+        raise RuleError(f"rule {self.code}: a composite is evaluated from its member rules, not from readings")
 
 
 COMPILERS: dict[str, type[Compiled]] = {
