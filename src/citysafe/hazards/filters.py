@@ -5,6 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from citysafe.core.forms import bootstrap
 from citysafe.core.models import Region
 
 from .models import OPEN_STATUSES, Hazard, HazardGrade, HazardSource, HazardStatus, Industry, RiskPoint, RiskPointKind
@@ -12,10 +13,7 @@ from .models import OPEN_STATUSES, Hazard, HazardGrade, HazardSource, HazardStat
 
 class _Bootstrap:
     def _style(self):
-        for field in self.form.fields.values():
-            css = "form-select form-select-sm" if isinstance(field.widget, forms.Select) else \
-                "form-control form-control-sm"
-            field.widget.attrs.setdefault("class", css)
+        bootstrap(self.form, small=True)
 
 
 class HazardFilter(_Bootstrap, django_filters.FilterSet):

@@ -3,18 +3,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from citysafe.core.forms import bootstrap
 from citysafe.core.models import Organization, Region
 from citysafe.core.uploads import validate_upload
 
 from .models import HazardGrade, HazardSource, Industry
-
-
-def _bootstrap(form):
-    for field in form.fields.values():
-        css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-        if isinstance(field.widget, forms.CheckboxInput):
-            css = "form-check-input"
-        field.widget.attrs.setdefault("class", css)
 
 
 class HazardForm(forms.Form):
@@ -38,7 +31,24 @@ class HazardForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _bootstrap(self)
+        bootstrap(self)
+
+
+def units_in_reach(user):
+    """Organisations the user may hand a hazard to: everything for the city, else their own units and those
+    located in their region subtree (the service checks the same rule)."""
+    from django.db.models import Q
+
+    from citysafe.core.roles import is_municipal
+    from citysafe.core.scoping import scope_organization_ids, scope_region_paths
+
+    qs = Organization.objects.exclude(kind="group").order_by("kind", "name")
+    if is_municipal(user):
+        return qs
+    condition = Q(pk__in=scope_organization_ids(user, include_groups=False))
+    for path in scope_region_paths(user) or []:
+        condition |= Q(region__path__startswith=path)
+    return qs.filter(condition)
 
 
 class TransitionForm(forms.Form):
@@ -52,9 +62,11 @@ class TransitionForm(forms.Form):
     industry = forms.ModelChoiceField(label=_("行业领域"), required=False, queryset=Industry.objects.all())
     measures = forms.CharField(label=_("整改措施"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        _bootstrap(self)
+        bootstrap(self)
+        if user is not None:
+            self.fields["responsible_unit"].queryset = units_in_reach(user)
 
 
 class ExtensionForm(forms.Form):
@@ -63,7 +75,7 @@ class ExtensionForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _bootstrap(self)
+        bootstrap(self)
 
 
 class AttachmentForm(forms.Form):
@@ -72,4 +84,4 @@ class AttachmentForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _bootstrap(self)
+        bootstrap(self)

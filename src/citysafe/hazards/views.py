@@ -60,7 +60,7 @@ def hazard_detail(request, pk):
     user = request.user
     actions = _available_actions(user, hazard)
     return render(request, "hazards/hazard_detail.html", {
-        "hazard": hazard, "actions": actions, "form": TransitionForm(initial={"deadline": hazard.deadline}),
+        "hazard": hazard, "actions": actions, "form": TransitionForm(initial={"deadline": hazard.deadline}, user=user),
         "transitions": hazard.transitions.select_related("by"), "extensions": hazard.extensions.all(),
         "attachments": hazard.attachments.all(), "extension_form": ExtensionForm(),
         "attachment_form": AttachmentForm(), "can_extend": hazard.is_open and services.is_supervising_side(user, hazard),
@@ -86,7 +86,7 @@ def _available_actions(user, hazard):
 @require_POST
 def hazard_transition(request, pk):
     hazard = get_object_or_404(selectors.hazards_for(request.user), pk=pk)
-    form = TransitionForm(request.POST)
+    form = TransitionForm(request.POST, user=request.user)
     if not form.is_valid():
         messages.error(request, "; ".join(f"{k}: {v[0]}" for k, v in form.errors.items()))
         return redirect("hazards:hazard_detail", pk)

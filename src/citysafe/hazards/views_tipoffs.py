@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from citysafe.core.forms import bootstrap
 from citysafe.core.roles import can_write
 
 from . import tipoffs
@@ -22,18 +23,6 @@ from .errors import HazardError
 from .models import HazardGrade, Industry, TipOffStatus
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _bootstrap(form):
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            css = "form-check-input"
-        elif isinstance(widget, (forms.Select, forms.RadioSelect)):
-            css = "form-select"
-        else:
-            css = "form-control"
-        widget.attrs.setdefault("class", css)
 
 
 # --- forms -------------------------------------------------------------------------------------------------------
@@ -61,7 +50,7 @@ class TipOffForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _bootstrap(self)
+        bootstrap(self)
 
 
 class TriageForm(forms.Form):
@@ -77,7 +66,7 @@ class TriageForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _bootstrap(self)
+        bootstrap(self)
 
 
 class RewardForm(forms.Form):
@@ -90,7 +79,7 @@ class RewardForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _bootstrap(self)
+        bootstrap(self)
 
 
 # --- public side (no login) --------------------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """List filters of the target page (django-filter)."""
 
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from citysafe.core.forms import bootstrap
 from citysafe.core.models import Organization
 
 from .models import TargetStatus, TaskKind
@@ -25,9 +25,7 @@ class TargetFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.form.fields.values():  # Bootstrap look for every widget
-            css = "form-select form-select-sm" if isinstance(field.widget, forms.Select) else "form-control form-control-sm"
-            field.widget.attrs.setdefault("class", css)
+        bootstrap(self.form, small=True)
 
     def search(self, queryset, name, value):
         from django.db.models import Q
