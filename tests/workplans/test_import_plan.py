@@ -220,3 +220,26 @@ def test_municipal_user_import_is_recorded(seed_bytes, admin_user):
     result = import_plan(seed_bytes, "seed.txt", user=admin_user)
     assert result.plan.imported_by == admin_user
     assert result.plan.source_name == "seed.txt"
+
+
+def test_reimporting_an_older_version_makes_it_current_again(plan, seed_bytes, admin_user):
+    import datetime as dt
+
+    from citysafe.core.models import Organization
+    from citysafe.workplans.models import ProgressReport, Target
+    from citysafe.workplans.services import submit_progress_report
+
+    fire = Target.objects.get(task__plan=plan, task__kind="domain", task__index=3, scope="中心城区")
+    submit_progress_report(user=admin_user, target=fire, reporting_unit=Organization.objects.get(name="市消防救援局"),
+                           as_of=dt.date(2026, 3, 31), value=60)
+    changed = seed_bytes.decode("utf-8").replace("10起以内", "8起以内").encode("utf-8")
+    second = import_plan(changed, "seed-v2.txt").plan
+    assert second.version == 2 and second.is_current
+    again = import_plan(seed_bytes, "seed.txt")
+    assert again.unchanged and again.plan.pk == plan.pk
+    plan.refresh_from_db()
+    second.refresh_from_db()
+    assert plan.is_current and not second.is_current
+    assert WorkPlan.objects.filter(is_current=True).count() == 1
+    assert plan.history.first().is_current  # the switch is in the audit trail
+    assert ProgressReport.objects.get().target.task.plan == plan  # the report came back with its version

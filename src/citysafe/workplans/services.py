@@ -115,6 +115,15 @@ def import_plan(data: bytes, filename: str, *, year: int | None = None, user=Non
     digest = hashlib.sha256(json.dumps(extracted, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     existing = WorkPlan.objects.filter(source_sha256=digest).first()
     if existing is not None:
+        if not existing.is_current:  # importing an older version again makes it the current one again
+            with transaction.atomic():
+                for other in WorkPlan.objects.filter(title=existing.title, year=existing.year, is_current=True):
+                    other.is_current = False
+                    other.save(update_fields=["is_current"])  # saved one by one so the audit trail has it
+                    _relink_from(other, existing)  # reports and supervision items follow the current version
+                existing.is_current = True
+                existing.save(update_fields=["is_current"])
+                refresh_statuses(existing)
         return ImportResult(plan=existing, unchanged=True, counts=plan_counts(existing))
     with transaction.atomic():
         return _store(extracted, digest, filename, user, expand_groups, progress)
@@ -130,7 +139,8 @@ def _store(doc: dict, digest: str, filename: str, user, expand_groups: bool, pro
         version=previous.version + 1 if previous else 1, previous=previous, source_name=filename[:255],
         source_sha256=digest, imported_by=user)
     if previous:
-        WorkPlan.objects.filter(pk=previous.pk).update(is_current=False)
+        previous.is_current = False
+        previous.save(update_fields=["is_current"])
     result = ImportResult(plan=plan, new_version=previous is not None)
     sections = {}
     for index, sec in enumerate(doc.get("sections") or [], start=1):
