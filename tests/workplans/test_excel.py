@@ -400,3 +400,30 @@ def test_upload_page_refuses_viewers(client, plan, viewer):
     data = _xlsx([PROGRESS_HEADERS, ["D3-1", "", "", "市消防救援局", dt.date(2026, 3, 31), 100, ""]])
     assert _upload(client, plan, data).status_code == 403
     assert ProgressReport.objects.count() == 0
+
+
+def test_percentage_formatted_cells_are_read_as_shown(plan, fire_dept):
+    """Excel stores 50% as 0.5 with a percentage format; the import reads what the officer sees: 50."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from citysafe.workplans import excel
+    from citysafe.workplans.models import ProgressReport, Target
+
+    target = Target.objects.get(task__plan=plan, task__kind="domain", task__index=3, scope="中心城区")
+    wb = load_workbook(io.BytesIO(excel.progress_workbook(plan, fire_dept)))
+    ws = wb.active
+    header = [c.value for c in ws[1]]
+    for row in ws.iter_rows(min_row=2):
+        if row[header.index("目标编号")].value == target.code:
+            row[header.index("报送单位")].value = "市消防救援局"
+            row[header.index("截至日期")].value = "2026-06-30"
+            cell = row[header.index("完成值")]
+            cell.value = 0.5
+            cell.number_format = "0%"
+    out = io.BytesIO()
+    wb.save(out)
+    outcome = excel.import_progress(plan, fire_dept, out.getvalue())
+    assert not outcome.errors, outcome.errors
+    assert ProgressReport.objects.get(target=target).value == 50

@@ -139,6 +139,19 @@ def _as_number(value):
     return number
 
 
+def _cell_values(cells) -> list:
+    """Cell values as shown in Excel: a number formatted as a percentage (0.5 shown as 50%) is read as 50, the
+    way the sheet's 完成值 column is meant (targets in % compare against 50, not 0.5)."""
+    values = []
+    for cell in cells:
+        value = getattr(cell, "value", None)
+        fmt = getattr(cell, "number_format", "") or ""
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in fmt:
+            value = round(value * 100, 10)
+        values.append(value)
+    return values
+
+
 def _normalize_text(text: str) -> str:
     """Narratives compare equal across a download and upload (XML turns CR LF into LF; the import strips)."""
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
@@ -170,7 +183,7 @@ def import_progress(plan: WorkPlan, user, data: bytes) -> ImportOutcome:
     ws = _open_sheet(data, data_only=True)
     # The same sheet with formulas as text: a cell that is None above but a formula here has no cached result.
     formulas = _open_sheet(data, data_only=False)
-    rows = ws.iter_rows(values_only=True)
+    rows = (_cell_values(cells) for cells in ws.iter_rows())
     raw_rows = formulas.iter_rows(values_only=True)
     header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
     next(raw_rows, None)
