@@ -13,9 +13,16 @@ class EarlyWarningConfig(AppConfig):
 
         register("early_warning.EarlyWarning", "citysafe.early_warning.selectors:warnings_for")
         register_reference_loader("warning_rules", _load_rules)
+        register_reference_loader("call_plans", _load_call_plans)
 
 
 def _load_rules():
     from .services import load_default_rules
 
     return load_default_rules()
+
+
+def _load_call_plans():
+    from .calls import load_default_plans
+
+    return load_default_plans()

@@ -138,6 +138,7 @@ class EarlyWarning(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
     ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     cap_identifier = models.CharField(_("CAP 标识"), max_length=80, blank=True, db_index=True)
+    call_round = models.PositiveIntegerField(_("叫应轮次"), default=0, help_text=_("每次(重新)制定叫应计划加一"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     history = HistoricalRecords()
@@ -212,3 +213,108 @@ class CapMessage(models.Model):
         verbose_name = _("CAP 报文")
         verbose_name_plural = _("CAP 报文")
         ordering = ["-received_at"]
+
+
+# --- call-and-acknowledge (叫应), see early_warning/calls.py -------------------------------------------------------
+
+class CallTarget(models.TextChoices):
+    VILLAGE = "village", _("村级包保责任人")
+    TOWNSHIP = "township", _("乡镇级包保责任人")
+    DISTRICT = "district", _("区县级包保责任人")
+    DUTY = "duty", _("区县政府值班人员")
+
+
+CALL_CHANNELS = ("in_app", "email", "webhook", "mqtt")
+
+
+class CallPlan(models.Model):
+    """A 叫应 plan for one warning level (and optionally one hazard type; blank = any hazard).
+
+    ``tiers`` is a list of ``{"targets": "village"|"township"|"district"|"duty", "channels": [...],
+    "ack_deadline_s": int, "retries": int, "retry_interval_s": int}``, called one after the other: a tier is
+    reached when someone in the tier before it (and that person's deputy) stays silent past the deadline.
+    """
+
+    name = models.CharField(_("名称"), max_length=100)
+    level = models.CharField(_("级别"), max_length=10, choices=Level.choices)
+    hazard_type = models.CharField(_("灾种"), max_length=20, choices=HazardType.choices, blank=True,
+                                   help_text=_("留空表示适用所有灾种"))
+    tiers = models.JSONField(_("叫应梯次"), default=list)
+    is_active = models.BooleanField(_("启用"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("叫应方案")
+        verbose_name_plural = _("叫应方案")
+        ordering = ["level", "hazard_type"]
+        constraints = [models.UniqueConstraint(fields=["level", "hazard_type"], name="call_plan_level_hazard_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CallStatus(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENT = "sent", _("已发送")
+    ACKNOWLEDGED = "acknowledged", _("已确认")
+    CANCELLED = "cancelled", _("已取消")
+    ESCALATED = "escalated", _("已升级")
+    FAILED = "failed", _("发送失败")
+
+
+class CallAttempt(models.Model):
+    """One send of one warning to one person over one channel; the durable state of the call timers.
+
+    All attempts of a person in a tier (every channel × 1 + retries) are created when the tier reaches the person,
+    with their ``due_at``; ``escalate_at`` is the acknowledgement deadline of that person in that tier.  A worker
+    sends a due attempt only after claiming it (``claim`` set by a compare-and-swap UPDATE).
+    """
+
+    warning = models.ForeignKey(EarlyWarning, on_delete=models.CASCADE, related_name="call_attempts")
+    person = models.ForeignKey("core.Person", verbose_name=_("人员"), on_delete=models.CASCADE, related_name="+")
+    call_round = models.PositiveIntegerField(_("叫应轮次"), default=1)
+    level = models.CharField(_("级别"), max_length=10, blank=True)
+    tier = models.PositiveSmallIntegerField(_("梯次"), default=0)
+    target = models.CharField(_("对象"), max_length=10, blank=True)
+    deputy = models.ForeignKey("core.Person", verbose_name=_("AB角"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
+    escalated_from = models.ForeignKey("core.Person", verbose_name=_("替补自"), null=True, blank=True,
+                                       on_delete=models.SET_NULL, related_name="+")
+    channel = models.CharField(_("渠道"), max_length=10)
+    attempt_no = models.PositiveSmallIntegerField(_("第几次"), default=1)
+    due_at = models.DateTimeField(_("计划时间"), db_index=True)
+    escalate_at = models.DateTimeField(_("确认时限"))
+    status = models.CharField(_("状态"), max_length=12, choices=CallStatus.choices, default=CallStatus.PENDING,
+                              db_index=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    result = models.CharField(_("结果"), max_length=300, blank=True)
+    claim = models.CharField(max_length=40, null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("叫应记录")
+        verbose_name_plural = _("叫应记录")
+        ordering = ["due_at", "pk"]
+        constraints = [models.UniqueConstraint(
+            fields=["warning", "call_round", "tier", "person", "channel", "attempt_no"], name="call_attempt_unique")]
+
+
+class Acknowledgement(models.Model):
+    """A person confirmed receipt of a warning (per person: one person's ack never silences another).
+
+    One per person and 叫应 round: an upgrade re-plans (a new round) and must be acknowledged again."""
+
+    warning = models.ForeignKey(EarlyWarning, on_delete=models.CASCADE, related_name="acknowledgements")
+    person = models.ForeignKey("core.Person", verbose_name=_("人员"), on_delete=models.CASCADE, related_name="+")
+    call_round = models.PositiveIntegerField(_("叫应轮次"), default=1)
+    level = models.CharField(_("级别"), max_length=10, blank=True)
+    at = models.DateTimeField(_("确认时间"), default=timezone.now)
+    channel = models.CharField(_("渠道"), max_length=10, blank=True)
+
+    class Meta:
+        verbose_name = _("叫应确认")
+        verbose_name_plural = _("叫应确认")
+        ordering = ["at"]
+        constraints = [models.UniqueConstraint(fields=["warning", "person", "call_round"], name="ack_unique")]

@@ -150,7 +150,15 @@ def _apply(changes, touched, devices, rules) -> list[Outcome]:
     if outcomes:
         ids = [(o.warning.pk, o.kind) for o in outcomes]
         transaction.on_commit(lambda: publish_cap(ids))
+        transaction.on_commit(lambda: _calls_after(ids))
     return outcomes
+
+
+def _calls_after(changes: list[tuple[int, str]]) -> None:
+    """叫应 after the change committed (outside the ingest transaction): plan on raise/upgrade, stop otherwise."""
+    from .calls import on_warning_changes
+
+    on_warning_changes(changes)
 
 
 CAP_TYPE = {"raised": "Alert", "upgraded": "Update", "downgraded": "Update", "cleared": "Cancel",
@@ -272,6 +280,8 @@ def end_warning(*, user, warning: EarlyWarning, kind: str = "cancelled", note: s
     warning.ended_at = warning.updated_at = now
     warning.save(update_fields=["status", "ended_at", "updated_at"])
     WarningEvent.objects.create(warning=warning, kind=kind, previous_level=warning.level, at=now, note=note[:300])
+    pk = warning.pk
+    transaction.on_commit(lambda: _calls_after([(pk, kind)]))
     return warning
 
 
