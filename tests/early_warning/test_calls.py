@@ -414,3 +414,24 @@ def test_a_warning_raised_by_ingest_is_called_after_commit(world, django_capture
     assert set(rows.values_list("person__name", flat=True)) == {"村长"}
     assert set(rows.values_list("channel", flat=True)) == {"in_app", "email", "webhook"}
     assert rows.count() == 9
+
+
+def test_cap_imports_enter_the_same_loop(world, django_capture_on_commit_callbacks):
+    """A received CAP red warning has no risk point: the default red plan's duty tier is called; Cancel stops it."""
+    from citysafe.early_warning import cap, cap_services
+    from tests.early_warning.test_cap import OTHER_SENDER, alert_xml, reference_to
+    from tests.early_warning.test_cap import T0 as CAP_T0
+
+    first = alert_xml(level="red")
+    with django_capture_on_commit_callbacks(execute=True):
+        warning = cap_services.import_cap(first).warning
+    assert warning.status == "active" and warning.region == world["region"]
+    rows = _rows(warning)
+    assert set(rows.values_list("person__name", flat=True)) == {"值班甲", "值班乙"}
+    assert set(rows.values_list("target", flat=True)) == {"duty"}
+    sent = CAP_T0 + dt.timedelta(hours=1)
+    cancel = alert_xml(identifier=cap.make_identifier(OTHER_SENDER, sent, 0), sent=sent, msg_type="Cancel",
+                       references=[reference_to(first)], level="red")
+    with django_capture_on_commit_callbacks(execute=True):
+        cap_services.import_cap(cancel)
+    assert not _rows(warning, status="pending").exists()

@@ -208,7 +208,7 @@ def tick(now=None, worker: str = "worker") -> dict:
     groups = (CallAttempt.objects.filter(status__in=[CallStatus.PENDING, CallStatus.SENT, CallStatus.FAILED],
                                          escalate_at__lte=now, warning__status=WarningStatus.ACTIVE,
                                          call_round=F("warning__call_round"))
-              .values_list("warning_id", "call_round", "tier", "person_id").distinct())
+              .order_by().values_list("warning_id", "call_round", "tier", "person_id").distinct())
     for group in list(groups):
         _escalate(*group, now=now, stats=stats)
     return stats

@@ -235,7 +235,16 @@ def _raise_warning(parsed: cap.ParsedAlert, *, user, now, source_key: str, note:
     if expired:
         WarningEvent.objects.create(warning=warning, kind="expired", previous_level=parsed.level, at=now,
                                     note=note[:300])
+    else:
+        _calls_on_commit(warning.pk, "raised")
     return warning
+
+
+def _calls_on_commit(pk: int, kind: str) -> None:
+    """叫应 for a received warning, after the import committed (same entry to the loop as engine warnings)."""
+    from .services import _calls_after
+
+    transaction.on_commit(lambda: _calls_after([(pk, kind)]))
 
 
 def _update_warning(warning: EarlyWarning, parsed: cap.ParsedAlert, *, now, note: str) -> None:
@@ -253,6 +262,7 @@ def _update_warning(warning: EarlyWarning, parsed: cap.ParsedAlert, *, now, note
         kind = "updated"
     WarningEvent.objects.create(warning=warning, kind=kind, level=parsed.level, previous_level=previous, at=now,
                                 note=note[:300])
+    _calls_on_commit(warning.pk, kind)
 
 
 def _cancel_warning(warning: EarlyWarning, parsed: cap.ParsedAlert, *, now, note: str) -> None:
@@ -262,6 +272,7 @@ def _cancel_warning(warning: EarlyWarning, parsed: cap.ParsedAlert, *, now, note
     warning.save(update_fields=["status", "ended_at", "updated_at"])
     WarningEvent.objects.create(warning=warning, kind="cancelled", previous_level=warning.level, at=now,
                                 note=note[:300])
+    _calls_on_commit(warning.pk, "cancelled")
 
 
 def _duplicate(parsed: cap.ParsedAlert, xml: str) -> CapMessage | None:
