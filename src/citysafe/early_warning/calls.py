@@ -140,7 +140,7 @@ def plan_calls(warning, now=None) -> int:
     now = now or timezone.now()
     pk = warning.pk if isinstance(warning, EarlyWarning) else warning
     with transaction.atomic():
-        warning = EarlyWarning.objects.select_for_update().select_related("region").get(pk=pk)
+        warning = EarlyWarning.objects.select_for_update(of=("self",)).select_related("region").get(pk=pk)
         if warning.status != WarningStatus.ACTIVE:
             return 0
         _cancel_pending(warning, "re-planned")
@@ -240,7 +240,7 @@ def _send_one(pk, now, worker, stats) -> None:
 
 def _escalate(warning_id, call_round, tier_index, person_id, *, now, stats) -> None:
     with transaction.atomic():
-        warning = EarlyWarning.objects.select_for_update().select_related("region").get(pk=warning_id)
+        warning = EarlyWarning.objects.select_for_update(of=("self",)).select_related("region").get(pk=warning_id)
         if warning.status != WarningStatus.ACTIVE or warning.call_round != call_round:
             return
         rows = CallAttempt.objects.filter(warning=warning, call_round=call_round, tier=tier_index,
