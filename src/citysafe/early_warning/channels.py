@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import urllib.request
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -26,11 +27,14 @@ class Delivery:
     result: str
 
 
-class Channel:
+class Channel(ABC):
+    """One way of reaching a person; ``send`` returns whether it worked and a short result for the log."""
+
     name = ""
 
-    def send(self, attempt) -> Delivery:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def send(self, attempt) -> Delivery:
+        """Deliver one call attempt."""
 
 
 def message(attempt) -> dict:
