@@ -33,6 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from django.core.exceptions import ImproperlyConfigured
 from lxml import etree
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -108,8 +109,8 @@ def _(text: str) -> str:
             from django.utils.translation import gettext
 
             return gettext(text)
-    except Exception:  # noqa: BLE001 - translation is a nicety, never a failure
-        pass
+    except (ImportError, ImproperlyConfigured):  # used without Django (replay): keep the Chinese text
+        return text
     return text
 
 
@@ -668,8 +669,8 @@ def own_issuer_codes() -> set[str]:
 
         if settings.configured:
             codes = {getattr(settings, "CITYSAFE_CAP_ISSUER_CODE", DEFAULT_ISSUER_CODE)}
-    except Exception:  # noqa: BLE001
-        pass
+    except (ImportError, ImproperlyConfigured):  # used without Django (replay): the default code only
+        return codes
     return codes
 
 

@@ -37,7 +37,7 @@ KNOWN_KINDS = ("rain_gauge", "water_level_station", "gnss", "crack_meter", "gas_
 
 
 class ReplayError(Exception):
-    pass
+    """A bad input file or row; the message names the file and line, and the command exits 2."""
 
 
 def _open_csv(path: str, header: list[str]):

@@ -241,7 +241,7 @@ def import_progress(plan: WorkPlan, user, data: bytes) -> ImportOutcome:
 
 
 class _Rollback(Exception):
-    pass
+    """Raised inside the import transaction to undo every row when any row was refused."""
 
 
 @dataclass
