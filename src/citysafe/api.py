@@ -10,6 +10,9 @@ from ninja.errors import AuthenticationError
 
 from citysafe.core.api import router as core_router
 from citysafe.core.auth import API_AUTH
+from citysafe.early_warning.api_manual import router as warnings_manual_router
+from citysafe.early_warning.api_noise import router as warnings_noise_router
+from citysafe.early_warning.api_response import router as warnings_response_router
 from citysafe.hazards.api import router as hazards_router
 from citysafe.monitoring.api import router as monitoring_router
 from citysafe.workplans.api import router as workplans_router
@@ -21,6 +24,9 @@ api.add_router("/core", core_router)
 api.add_router("/workplans", workplans_router)
 api.add_router("/hazards", hazards_router)
 api.add_router("/", monitoring_router)
+api.add_router("/warnings", warnings_manual_router)
+api.add_router("/warnings", warnings_response_router)
+api.add_router("/warnings", warnings_noise_router)
 
 
 @api.exception_handler(PermissionDenied)

@@ -46,6 +46,10 @@ def hazard_file_path(instance, filename: str) -> str:
     return random_path("hazards", filename)
 
 
+def execution_photo_path(instance, filename: str) -> str:
+    return random_path("execution", filename)
+
+
 def import_file_path(instance, filename: str) -> str:
     return random_path("imports", filename)
 

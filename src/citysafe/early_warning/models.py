@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from citysafe.core.models import Organization, Region
+from citysafe.core.uploads import execution_photo_path
 
 
 class Level(models.TextChoices):
@@ -102,6 +103,7 @@ class RuleState(models.Model):
 
 class WarningStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
+    PENDING = "pending", _("待审批")
     ACTIVE = "active", _("生效")
     CLEARED = "cleared", _("已解除")
     CANCELLED = "cancelled", _("已撤销")
@@ -141,7 +143,33 @@ class EarlyWarning(models.Model):
     call_round = models.PositiveIntegerField(_("叫应轮次"), default=0, help_text=_("每次(重新)制定叫应计划加一"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
+    # manual warnings: draft -> pending (submitted) -> active (approved and issued); see early_warning/manual.py
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("提交人"), null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审批签发人"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    approved_at = models.DateTimeField(_("签发时间"), null=True, blank=True)
+    review_note = models.CharField(_("审批意见"), max_length=300, blank=True)
+    # sector-and-weather (行业+气象): a targeted warning points at the meteorological warning it was derived from
+    parent = models.ForeignKey("self", verbose_name=_("来源预警"), null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="children")
+    # noise control: an inhibiting higher-level warning of the same group, or a silence, mutes the calls
+    suppressed_by = models.ForeignKey("self", verbose_name=_("被抑制于"), null=True, blank=True,
+                                      on_delete=models.SET_NULL, related_name="suppressed")
+    silenced_by = models.ForeignKey("Silence", verbose_name=_("静默规则"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="silenced_warnings")
+    # the loop closes with feedback once the required response actions are reported
+    closed_at = models.DateTimeField(_("闭环时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("闭环人"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    feedback = models.TextField(_("反馈"), blank=True)
     history = HistoricalRecords()
+
+    @property
+    def group_key(self) -> tuple:
+        """Noise-control group: (region, hazard type)."""
+        return (self.region_id, self.hazard_type)
 
     class Meta:
         verbose_name = _("预警")
@@ -275,6 +303,8 @@ class CallAttempt(models.Model):
     call_round = models.PositiveIntegerField(_("叫应轮次"), default=1)
     level = models.CharField(_("级别"), max_length=10, blank=True)
     tier = models.PositiveSmallIntegerField(_("梯次"), default=0)
+    informational = models.BooleanField(_("仅通知(订阅)"), default=False,
+                                        help_text=_("订阅者的通知: 不设确认时限, 不升级"))
     target = models.CharField(_("对象"), max_length=10, blank=True)
     deputy = models.ForeignKey("core.Person", verbose_name=_("AB角"), null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="+")
@@ -318,3 +348,165 @@ class Acknowledgement(models.Model):
         verbose_name_plural = _("叫应确认")
         ordering = ["at"]
         constraints = [models.UniqueConstraint(fields=["warning", "person", "call_round"], name="ack_unique")]
+
+
+# --- subscriptions, noise control ----------------------------------------------------------------------------------
+
+class Subscription(models.Model):
+    """A person asks to be told about warnings of a region (and its sub-regions) and hazard type from a level up.
+
+    Subscribers are informed (``CallAttempt.informational``), never escalated."""
+
+    person = models.ForeignKey("core.Person", verbose_name=_("人员"), on_delete=models.CASCADE,
+                               related_name="warning_subscriptions")
+    region = models.ForeignKey(Region, verbose_name=_("区划"), null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="+", help_text=_("留空表示全市"))
+    hazard_type = models.CharField(_("灾种"), max_length=20, choices=HazardType.choices, blank=True,
+                                   help_text=_("留空表示所有灾种"))
+    min_level = models.CharField(_("最低级别"), max_length=10, choices=Level.choices, default=Level.BLUE)
+    channels = models.JSONField(_("渠道"), default=list, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("预警订阅")
+        verbose_name_plural = _("预警订阅")
+
+
+class Silence(models.Model):
+    """A silence (静默): mutes the calls of matching warnings until ``ends_at``, with author and reason.
+
+    Matches region (and sub-regions; blank = city), hazard type (blank = any) and levels up to ``max_level``.
+    An optional daily window (``window_start``..``window_end``, may cross midnight, on ``weekdays`` 1=Mon..7=Sun) is
+    read in Asia/Shanghai whatever the server's time zone.  The warning itself is still raised and listed."""
+
+    region = models.ForeignKey(Region, verbose_name=_("区划"), null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="+", help_text=_("留空表示全市"))
+    hazard_type = models.CharField(_("灾种"), max_length=20, choices=HazardType.choices, blank=True)
+    max_level = models.CharField(_("最高静默级别"), max_length=10, choices=Level.choices, default=Level.BLUE)
+    reason = models.CharField(_("原因"), max_length=300)
+    starts_at = models.DateTimeField(_("开始时间"), default=timezone.now)
+    ends_at = models.DateTimeField(_("到期时间"))
+    window_start = models.TimeField(_("每日开始(北京时间)"), null=True, blank=True)
+    window_end = models.TimeField(_("每日结束(北京时间)"), null=True, blank=True)
+    weekdays = models.CharField(_("星期(1-7)"), max_length=7, blank=True, help_text=_("如 12345 表示工作日; 留空表示每天"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("静默规则")
+        verbose_name_plural = _("静默规则")
+        ordering = ["-created_at"]
+
+
+# --- response -> execution -> feedback ------------------------------------------------------------------------------
+
+class ActionKind(models.TextChoices):
+    EVACUATE = "evacuate", _("人员转移")
+    SHUTDOWN = "shutdown", _("停工停业/关闭景区(熔断)")
+    PATROL = "patrol", _("巡查值守")
+    ON_DUTY = "on_duty", _("到岗值班")
+    CLOSE_ROAD = "close_road", _("交通管制")
+    OTHER = "other", _("其他")
+
+
+class ActionOwner(models.TextChoices):
+    VILLAGE = "village", _("村级包保责任人")
+    TOWNSHIP = "township", _("乡镇级包保责任人")
+    DISTRICT = "district", _("区县级包保责任人")
+    UNIT = "unit", _("风险点责任单位")
+    DUTY = "duty", _("区县政府值班人员")
+
+
+class ResponseActionTemplate(models.Model):
+    """The emergency plan's response actions for a warning level (and hazard type; blank = any): an editable table."""
+
+    level = models.CharField(_("级别"), max_length=10, choices=Level.choices)
+    hazard_type = models.CharField(_("灾种"), max_length=20, choices=HazardType.choices, blank=True)
+    kind = models.CharField(_("措施类型"), max_length=12, choices=ActionKind.choices)
+    title = models.CharField(_("措施"), max_length=200)
+    owner_target = models.CharField(_("责任人"), max_length=10, choices=ActionOwner.choices)
+    deadline_minutes = models.PositiveIntegerField(_("完成时限(分钟)"))
+    required = models.BooleanField(_("必须反馈"), default=True)
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    source = models.CharField(_("依据"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("响应措施模板")
+        verbose_name_plural = _("响应措施模板")
+        ordering = ["level", "hazard_type", "order", "pk"]
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", _("待执行")
+    REPORTED = "reported", _("已反馈")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class ResponseAction(models.Model):
+    """One response action of one warning: owner, deadline, and the execution reports against it."""
+
+    warning = models.ForeignKey(EarlyWarning, on_delete=models.CASCADE, related_name="actions")
+    template = models.ForeignKey(ResponseActionTemplate, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    call_round = models.PositiveIntegerField(_("叫应轮次"), default=1)
+    level = models.CharField(_("级别"), max_length=10, choices=Level.choices)
+    kind = models.CharField(_("措施类型"), max_length=12, choices=ActionKind.choices)
+    title = models.CharField(_("措施"), max_length=200)
+    owner = models.ForeignKey("core.Person", verbose_name=_("责任人"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    owner_organization = models.ForeignKey(Organization, verbose_name=_("责任单位"), null=True, blank=True,
+                                           on_delete=models.SET_NULL, related_name="+")
+    deadline = models.DateTimeField(_("完成时限"))
+    required = models.BooleanField(_("必须反馈"), default=True)
+    status = models.CharField(_("状态"), max_length=10, choices=ActionStatus.choices, default=ActionStatus.OPEN)
+    reported_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("响应措施")
+        verbose_name_plural = _("响应措施")
+        ordering = ["deadline", "pk"]
+
+    @property
+    def on_time(self) -> bool | None:
+        if self.reported_at is None:
+            return None
+        return self.reported_at <= self.deadline
+
+
+class ExecutionReport(models.Model):
+    """What was done for an action: evacuated people, a note, photos, when and by whom."""
+
+    action = models.ForeignKey(ResponseAction, on_delete=models.CASCADE, related_name="reports")
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("填报人"), null=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    person = models.ForeignKey("core.Person", verbose_name=_("执行人"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
+    executed_at = models.DateTimeField(_("执行时间"), default=timezone.now)
+    evacuated = models.PositiveIntegerField(_("转移人数"), null=True, blank=True)
+    note = models.TextField(_("情况说明"), blank=True)
+    created_at = models.DateTimeField(_("填报时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("执行反馈")
+        verbose_name_plural = _("执行反馈")
+        ordering = ["created_at", "pk"]
+
+
+class ExecutionPhoto(models.Model):
+    """A photo of an execution report, stored under a random name and served through a scoped view."""
+
+    report = models.ForeignKey(ExecutionReport, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(_("照片"), upload_to=execution_photo_path)
+    original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("现场照片")
+        verbose_name_plural = _("现场照片")

@@ -10,4 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.warning_detail, name="warning_detail"),
     path("<int:pk>/end/", views.warning_end, name="warning_end"),
     path("", include("citysafe.early_warning.urls_cap")),
+    path("", include("citysafe.early_warning.urls_manual")),
+    path("", include("citysafe.early_warning.urls_response")),
+    path("", include("citysafe.early_warning.urls_noise")),
 ]
