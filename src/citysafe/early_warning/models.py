@@ -185,7 +185,10 @@ class EarlyWarning(models.Model):
 
 
 EVENT_LABELS = {"raised": _("发出"), "upgraded": _("升级"), "downgraded": _("降级"), "updated": _("更新"),
-                "cleared": _("解除"), "cancelled": _("撤销"), "expired": _("过期")}
+                "cleared": _("解除"), "cancelled": _("撤销"), "expired": _("过期"),
+                "drafted": _("起草"), "submitted": _("提交审批"), "approved": _("审批签发"), "rejected": _("退回修改"),
+                "suppressed": _("被高级别预警抑制"), "unsuppressed": _("解除抑制"), "silenced": _("静默"),
+                "unsilenced": _("静默结束"), "derived": _("行业+气象派发"), "closed": _("闭环反馈")}
 
 
 class WarningEvent(models.Model):

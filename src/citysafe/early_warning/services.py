@@ -155,10 +155,10 @@ def _apply(changes, touched, devices, rules) -> list[Outcome]:
 
 
 def _calls_after(changes: list[tuple[int, str]]) -> None:
-    """叫应 after the change committed (outside the ingest transaction): plan on raise/upgrade, stop otherwise."""
-    from .calls import on_warning_changes
+    """The loop after the change committed (outside the ingest transaction): 叫应 and response actions."""
+    from .hooks import after_warning_changes
 
-    on_warning_changes(changes)
+    after_warning_changes(changes)
 
 
 CAP_TYPE = {"raised": "Alert", "upgraded": "Update", "downgraded": "Update", "cleared": "Cancel",
