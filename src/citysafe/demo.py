@@ -58,6 +58,12 @@ def prepare_demo(stdout=None) -> list[dict]:
     from citysafe.monitoring.simulator import create_demo_devices
 
     say(f"demo monitoring devices: {create_demo_devices()} new")
+    from citysafe.early_warning import demo as warning_demo
+
+    warning_demo.link_operator()
+    past = warning_demo.past_loop(admin)
+    if past is not None:
+        say(f"warning loop: yesterday's rainstorm warning at {past.risk_point} played through (see its timeline)")
     return logins
 
 

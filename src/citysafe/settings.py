@@ -209,6 +209,17 @@ CITYSAFE_RULE_OVERRIDES = json.loads(os.environ.get("CITYSAFE_RULE_OVERRIDES", "
 CITYSAFE_CAP_ISSUER_CODE = os.environ.get("CITYSAFE_CAP_ISSUER_CODE", "50000000000000")
 CITYSAFE_CAP_SENDER_NAME = os.environ.get("CITYSAFE_CAP_SENDER_NAME", "城市安全风险监测预警平台")
 
+# 叫应 channels (early_warning/channels.py): SMTP for e-mail, a signed webhook for SMS/voice gateways and bots.
+EMAIL_HOST = os.environ.get("CITYSAFE_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("CITYSAFE_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("CITYSAFE_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("CITYSAFE_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("CITYSAFE_EMAIL_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("CITYSAFE_EMAIL_FROM", "citysafe@localhost")
+CITYSAFE_WEBHOOK_URL = os.environ.get("CITYSAFE_WEBHOOK_URL", "")
+CITYSAFE_WEBHOOK_SECRET = os.environ.get("CITYSAFE_WEBHOOK_SECRET", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -145,12 +145,15 @@ class Simulator:
         now = timezone.now()
         self._send({d: readings_at(d, now, factor, self.rng) for d in self.devices})
 
-    def run(self, stop_after_s: float | None = None) -> None:
+    def run(self, stop_after_s: float | None = None, after_step=None) -> None:
+        """Backfill, then a step every STEP_S seconds; ``after_step()`` (e.g. the demo responders) runs after each."""
         self.backfill()
         deadline = time.monotonic() + (stop_after_s or float("inf"))
         while time.monotonic() < deadline:
             time.sleep(STEP_S)
             try:
                 self.step()
+                if after_step is not None:
+                    after_step()
             except Exception:  # keep the demo alive; the failure is in the log
                 log.exception("simulator step failed")

@@ -16,4 +16,6 @@ class Command(BaseCommand):
         sim = Simulator(duration_s=options["duration"], use_mqtt=False if options["in_process"] else None)
         self.stdout.write(f"simulating a rainstorm with {len(sim.devices)} demo devices "
                           f"({'MQTT' if sim.use_mqtt else 'in-process'})")
-        sim.run(stop_after_s=options["stop_after"])
+        from citysafe.early_warning.demo import DemoResponder
+
+        sim.run(stop_after_s=options["stop_after"], after_step=DemoResponder().respond)
