@@ -209,6 +209,12 @@ CITYSAFE_RULE_OVERRIDES = json.loads(os.environ.get("CITYSAFE_RULE_OVERRIDES", "
 CITYSAFE_CAP_ISSUER_CODE = os.environ.get("CITYSAFE_CAP_ISSUER_CODE", "50000000000000")
 CITYSAFE_CAP_SENDER_NAME = os.environ.get("CITYSAFE_CAP_SENDER_NAME", "城市安全风险监测预警平台")
 
+# Manual warnings: levels each authority may issue (project default: districts IV-III, the city all) and four-eyes.
+CITYSAFE_WARNING_ISSUE_LEVELS = json.loads(os.environ.get(
+    "CITYSAFE_WARNING_ISSUE_LEVELS",
+    '{"district": ["blue", "yellow"], "city": ["blue", "yellow", "orange", "red"]}') or "{}") or None
+CITYSAFE_WARNING_FOUR_EYES = env_bool("CITYSAFE_WARNING_FOUR_EYES", True)
+
 # 叫应 channels (early_warning/channels.py): SMTP for e-mail, a signed webhook for SMS/voice gateways and bots.
 EMAIL_HOST = os.environ.get("CITYSAFE_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("CITYSAFE_EMAIL_PORT", "25"))

@@ -10,7 +10,9 @@ from .models import EarlyWarning, WarningStatus
 
 
 def warnings_for(user) -> QuerySet:
-    qs = EarlyWarning.objects.select_related("region", "rule", "risk_point")
+    """Issued warnings (never drafts or those awaiting approval: see ``manual.manual_warnings_for``) in scope."""
+    qs = (EarlyWarning.objects.select_related("region", "rule", "risk_point")
+          .exclude(status__in=[WarningStatus.DRAFT, WarningStatus.PENDING]))
     if not user.is_authenticated:
         return qs.none()
     if is_municipal(user):
