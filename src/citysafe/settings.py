@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "citysafe.core.context_processors.site",
+                "citysafe.early_warning.views_response.notification_badge",
             ],
         },
     },

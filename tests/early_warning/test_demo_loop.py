@@ -43,6 +43,9 @@ def test_past_loop_escalates_to_the_deputy_who_acknowledges_and_the_warning_is_c
     ack = Acknowledgement.objects.get(warning=warning)
     assert ack.person == deputy and ack.level == "red"
     assert not CallAttempt.objects.filter(warning=warning, status=CallStatus.PENDING).exists()
+    evacuation = warning.actions.get(kind="evacuate", level="red")
+    assert evacuation.reports.get().evacuated == 23 and evacuation.on_time
+    assert warning.closed_at is not None and "closed" in kinds
     assert demo.past_loop(demo_city["admin"]) is None  # idempotent
 
 

@@ -12,8 +12,6 @@
 """
 
 import datetime as dt
-import logging
-
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -22,8 +20,6 @@ from citysafe.core.models import Person
 
 from . import calls, services
 from .models import CallAttempt, CallStatus, EarlyWarning, WarningStatus
-
-log = logging.getLogger(__name__)
 
 OPERATOR = "yuzhong"
 PAST_SOURCE = "demo-past"
@@ -96,11 +92,7 @@ def _loop_steps(warning, t0, at) -> None:
 
 
 def _open_actions(response, warning, now, kind="raised") -> None:
-    opener = getattr(response, "open_actions", None)
-    if opener is not None:
-        opener(warning.pk if hasattr(warning, "pk") else warning, now=now)
-    else:
-        response.on_warning_changes([(warning.pk, kind)])
+    response.open_actions(warning.pk, now=now)
 
 
 def _respond_and_close(warning, admin, at) -> None:
@@ -108,24 +100,16 @@ def _respond_and_close(warning, admin, at) -> None:
     from . import response
 
     warning.refresh_from_db()
-    reporter = getattr(response, "report_execution", None)
     for n, action in enumerate(warning.actions.order_by("deadline", "pk")):
-        if reporter is None:
-            break
         evacuated = 23 if action.kind == "evacuate" else None
-        reporter(user=admin, action=action, executed_at=at(45 + 5 * n), evacuated=evacuated,
-                 note="【演示数据】已按预案落实。" + ("已转移受威胁群众 23 人至村安置点。" if evacuated else ""),
-                 photos=[])
+        response.report_action(user=admin, action=action, executed_at=at(40 + 5 * n), evacuated=evacuated,
+                               note="【演示数据】已按预案落实。" + ("已转移受威胁群众 23 人至村安置点。" if evacuated else ""),
+                               now=at(42 + 5 * n))
     with transaction.atomic():
         services.set_device_level(_device("DEMO-500103-2"), "rainstorm", "none", at=at(190))
     calls.stop_calls(warning.pk, "cleared")
-    closer = getattr(response, "close_warning", None)
-    if closer is not None:
-        try:
-            closer(user=admin, warning=EarlyWarning.objects.get(pk=warning.pk),
-                   feedback="【演示数据】降雨减弱，预警解除；受威胁群众已转移安置，无人员伤亡。")
-        except Exception:  # noqa: BLE001 - the demo continues; the warning stays open for feedback
-            log.exception("demo: closing the past warning failed")
+    response.close_warning(user=admin, warning=EarlyWarning.objects.get(pk=warning.pk), now=at(200),
+                           feedback="【演示数据】降雨减弱，预警解除；受威胁群众已转移安置，无人员伤亡。")
 
 
 class DemoResponder:

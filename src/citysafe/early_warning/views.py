@@ -43,7 +43,7 @@ def warning_detail(request, pk):
     from citysafe.monitoring.models import Device
 
     return render(request, "early_warning/warning_detail.html", {
-        "warning": warning, "device": Device.objects.filter(pk=warning.device_id).first() if warning.device_id else None, "events": warning.events.all(), "cap_messages": warning.cap_messages.all()[:20],
+        "warning": warning, "device": Device.objects.filter(pk=warning.device_id).first() if warning.device_id else None, "cap_messages": warning.cap_messages.all()[:20],
         "can_end": is_municipal(request.user) and warning.status == WarningStatus.ACTIVE})
 
 
