@@ -445,3 +445,12 @@ def test_the_response_table_is_edited_by_municipal_admins(loop, admin_user, yuzh
     assert row.deadline_minutes == 45 and row.history.first().history_user == admin_user
     data["form-0-deadline_minutes"] = "-5"
     assert client.post(url, data).status_code == 400
+
+
+def test_an_area_wide_warning_gets_only_the_duty_actions(loop):
+    """Evacuation and shutdown belong to risk points; an area-wide warning reaches them through derived warnings."""
+    warning = EarlyWarning.objects.create(source_key="cap:area", hazard_type="landslide", level="red",
+                                          headline="区域红色预警", region=loop["region"])
+    response.open_actions(warning)
+    assert set(_actions(warning)) == {"on_duty"}
+    assert _actions(warning)["on_duty"].owner == loop["duty"]

@@ -16,6 +16,19 @@ Model (``shared/reference/call-and-acknowledge.md``):
   deadline is replaced by their deputy (AB角) with a fresh deadline; a silent deputy, or a person without one,
   starts the next tier; silence in the last tier flags a supervision item "叫应失败" for the region's government.
 * ``stop_calls`` (clear, cancel, expiry, downgrade) cancels every pending attempt and closes the round.
+* Walking the trees upward: when the last tier of the plan stays silent, the duty people of the government of the
+  region *above* the warning's region are called once per round as a final tier (walking ``Region.parent`` up to
+  the first region whose government has people: a township's warning goes to the county duty office, a county's
+  to the city); only when they stay silent too is "叫应失败" flagged.
+* Subscriptions: after the first tier, every active ``Subscription`` matching the warning (``noise
+  .matching_subscriptions``) gets one *informational* attempt per channel (tier 0, target "subscriber",
+  ``attempt_no`` 0 so it never collides with a real call of the same person, ``escalate_at`` = ``due_at``) unless
+  the person is already called in this round.  Informational attempts never escalate and are not "called" people.
+* Sector-and-weather children (``sector.py``): the risk point's responsible unit (target "unit", the people of
+  ``RiskPoint.responsible_unit``) is called together with the first tier.
+* Noise control (``noise.py``): ``plan_calls`` creates no calls for an inhibited or silenced warning; a raised or
+  upgraded warning inhibits the lower warnings of its group it covers; the end or downgrade of an inhibitor
+  releases them.
 
 Durability and concurrency — all state is in the database:
 
@@ -86,10 +99,15 @@ def plan_for(level: str, hazard_type: str) -> CallPlan | None:
 
 
 def recipients(warning: EarlyWarning, target: str) -> list[tuple]:
-    """[(person, deputy or None)] of one tier's target for the warning."""
+    """[(person, deputy or None)] of one tier's target for the warning: ``village`` / ``township`` / ``district``
+    the risk point's 包保责任人, ``duty`` the people of the region's government, ``unit`` the people of the risk
+    point's responsible unit."""
     from citysafe.core.models import OrganizationKind, Person
     from citysafe.hazards.models import ResponsibilityAssignment
 
+    if target == "unit":
+        unit_id = warning.risk_point.responsible_unit_id if warning.risk_point_id else None
+        return [(p, None) for p in Person.objects.filter(organization_id=unit_id).order_by("pk")] if unit_id else []
     if target == "duty":
         if not warning.region_id:
             return []
@@ -136,21 +154,65 @@ def _start_tier(warning, tiers, index, call_round, now) -> int | None:
 
 
 def plan_calls(warning, now=None) -> int:
-    """(Re-)plan the calls of an active warning at its current level: a new round; returns attempts created."""
+    """(Re-)plan the calls of an active warning at its current level: a new round; returns attempts created
+    (informational ones included).  An inhibited or silenced warning (``noise.mute_if_needed``) gets none."""
+    from . import noise
+
     now = now or timezone.now()
     pk = warning.pk if isinstance(warning, EarlyWarning) else warning
     with transaction.atomic():
-        warning = EarlyWarning.objects.select_for_update(of=("self",)).select_related("region").get(pk=pk)
+        warning = (EarlyWarning.objects.select_for_update(of=("self",)).select_related("region", "risk_point")
+                   .get(pk=pk))
         if warning.status != WarningStatus.ACTIVE:
             return 0
         _cancel_pending(warning, "re-planned")
         warning.call_round += 1
         warning.save(update_fields=["call_round"])
-        plan = plan_for(warning.level, warning.hazard_type)
-        if plan is None or not plan.tiers:
+        if noise.mute_if_needed(warning, now):
             return 0
-        _start_tier(warning, plan.tiers, 0, warning.call_round, now)
+        plan = plan_for(warning.level, warning.hazard_type)
+        tiers = plan.tiers if plan else []
+        first = _start_tier(warning, tiers, 0, warning.call_round, now) if tiers else None
+        if tiers and warning.parent_id and warning.risk_point_id:
+            _call_unit(warning, tiers, first or 0, now)
+        _inform_subscribers(warning, now)
         return CallAttempt.objects.filter(warning=warning, call_round=warning.call_round).count()
+
+
+def _call_unit(warning, tiers, index, now) -> int:
+    """A sector-and-weather child: its risk point's responsible unit is called with the first tier."""
+    tier = {**tiers[index], "targets": "unit"}
+    return sum(_call_person(warning, warning.call_round, index, tier, person, None, now)
+               for person, _deputy in recipients(warning, "unit"))
+
+
+def _can_see(user, warning) -> bool:
+    from .selectors import warnings_for
+
+    if user is None:  # a person without an account: the administrator who subscribed them decided
+        return True
+    return user.is_active and warnings_for(user).filter(pk=warning.pk).exists()
+
+
+def _inform_subscribers(warning, now) -> int:
+    """One informational attempt per channel for each matching subscriber not called in this round (see module
+    notes); a subscriber with an account is told only about warnings that account may see."""
+    from . import noise
+
+    called = set(CallAttempt.objects.filter(warning=warning, call_round=warning.call_round, informational=False)
+                 .values_list("person_id", flat=True))
+    wanted: dict[int, tuple] = {}
+    for sub in noise.matching_subscriptions(warning):
+        if sub.person_id in called:
+            continue
+        person, channels = wanted.get(sub.person_id, (sub.person, []))
+        wanted[sub.person_id] = (person, channels + [c for c in (sub.channels or ["in_app"]) if c not in channels])
+    rows = [CallAttempt(warning=warning, person=person, call_round=warning.call_round, level=warning.level, tier=0,
+                        informational=True, target="subscriber", channel=channel, attempt_no=0, due_at=now,
+                        escalate_at=now, created_at=now)
+            for person, channels in wanted.values() if _can_see(person.user, warning) for channel in channels]
+    CallAttempt.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
 def _cancel_pending(warning, reason: str, **extra) -> int:
@@ -197,7 +259,7 @@ def tick(now=None, worker: str = "worker") -> dict:
     once or in several workers."""
     now = now or timezone.now()
     stats = {"reclaimed": 0, "sent": 0, "failed": 0, "cancelled": 0, "escalated": 0, "next_tier": 0,
-             "supervisions": 0}
+             "upward": 0, "supervisions": 0}
     stats["reclaimed"] = CallAttempt.objects.filter(
         status=CallStatus.PENDING, claim__isnull=False, claimed_at__lt=now - dt.timedelta(seconds=STALE_CLAIM_S)
     ).update(claim=None, claimed_at=None, claimed_by="")
@@ -206,8 +268,8 @@ def tick(now=None, worker: str = "worker") -> dict:
     for pk in due:
         _send_one(pk, now, worker, stats)
     groups = (CallAttempt.objects.filter(status__in=[CallStatus.PENDING, CallStatus.SENT, CallStatus.FAILED],
-                                         escalate_at__lte=now, warning__status=WarningStatus.ACTIVE,
-                                         call_round=F("warning__call_round"))
+                                         informational=False, escalate_at__lte=now,
+                                         warning__status=WarningStatus.ACTIVE, call_round=F("warning__call_round"))
               .order_by().values_list("warning_id", "call_round", "tier", "person_id").distinct())
     for group in list(groups):
         _escalate(*group, now=now, stats=stats)
@@ -244,7 +306,7 @@ def _escalate(warning_id, call_round, tier_index, person_id, *, now, stats) -> N
         if warning.status != WarningStatus.ACTIVE or warning.call_round != call_round:
             return
         rows = CallAttempt.objects.filter(warning=warning, call_round=call_round, tier=tier_index,
-                                          person_id=person_id)
+                                          person_id=person_id, informational=False)
         first = rows.select_related("deputy").order_by("pk").first()
         if first is None:
             return
@@ -269,8 +331,27 @@ def _escalate(warning_id, call_round, tier_index, person_id, *, now, stats) -> N
         if _start_tier(warning, tiers, tier_index + 1, call_round, now) is not None:
             stats["next_tier"] += 1
             return
+        if tier_index < len(tiers) and _call_upward(warning, tiers, call_round, now):
+            stats["upward"] += 1
+            return
         if flag_failure(warning, now):
             stats["supervisions"] += 1
+
+
+def _call_upward(warning, tiers, call_round, now) -> int:
+    """The final tier (index ``len(tiers)``): the duty people of the government of the first region above the
+    warning's region that has any, with the last tier's channels and deadline.  Returns attempts created."""
+    from citysafe.core.models import OrganizationKind, Person
+
+    region = warning.region.parent if warning.region_id else None
+    while region is not None:
+        people = list(Person.objects.filter(organization__kind=OrganizationKind.GOVERNMENT,
+                                            organization__region=region).order_by("pk"))
+        if people:
+            tier = {**tiers[-1], "targets": "duty"}
+            return sum(_call_person(warning, call_round, len(tiers), tier, p, None, now) for p in people)
+        region = region.parent
+    return 0
 
 
 def _government_of(region):
@@ -305,12 +386,21 @@ def flag_failure(warning, now) -> bool:
 
 
 def on_warning_changes(changes: list[tuple[int, str]]) -> None:
-    """Called after an evaluation committed: plan on raise/upgrade, stop on downgrade/clear/cancel/expiry."""
+    """Called after a warning change committed (engine, CAP import, manual): plan on raise/upgrade, stop on
+    downgrade/clear/cancel/expiry; then noise control (a raised/upgraded warning inhibits the lower ones of its
+    group it covers, an ended/downgraded one releases them) and the sector-and-weather children of meteorological
+    warnings (``sector.sync_children``).  Each step is logged on failure and never stops the others."""
+    from . import noise, sector
+
     for pk, kind in changes:
-        try:
-            if kind in ("raised", "upgraded"):
-                plan_calls(pk)
-            elif kind in ("downgraded", "cleared", "cancelled", "expired"):
-                stop_calls(pk, kind)
-        except Exception:  # noqa: BLE001 - the warning stands; the failure is logged
-            log.exception("叫应 planning for warning %s (%s) failed", pk, kind)
+        steps = []
+        if kind in ("raised", "upgraded"):
+            steps = [lambda pk=pk: plan_calls(pk), lambda pk=pk: noise.suppress_covered(pk)]
+        elif kind in ("downgraded", "cleared", "cancelled", "expired"):
+            steps = [lambda pk=pk, kind=kind: stop_calls(pk, kind), lambda pk=pk: noise.release_suppressed(pk)]
+        steps.append(lambda pk=pk, kind=kind: sector.sync_children(pk, kind))
+        for step in steps:
+            try:
+                step()
+            except Exception:  # noqa: BLE001 - the warning stands; the failure is logged
+                log.exception("warning loop for warning %s (%s) failed", pk, kind)

@@ -143,9 +143,16 @@ def resolve_owner(warning: EarlyWarning, target: str) -> tuple:
     return person, org
 
 
+POINT_OWNERS = {ActionOwner.VILLAGE, ActionOwner.TOWNSHIP, ActionOwner.DISTRICT, ActionOwner.UNIT}
+
+
 def open_actions(warning, now=None) -> int:
     """Open the response actions of an active warning's current level (idempotent: a template is opened once per
-    warning and level).  Returns the actions created."""
+    warning and level).  Returns the actions created.
+
+    Rows owned at a risk point (village/township/district 包保, the responsible unit: evacuate, shut down) are opened
+    only for warnings about a risk point; an area-wide warning (a CAP or manual meteorological warning) gets the duty
+    rows, and its risk points get theirs through the sector-and-weather warnings derived from it (``sector.py``)."""
     now = now or timezone.now()
     pk = warning.pk if isinstance(warning, EarlyWarning) else warning
     with transaction.atomic():
@@ -156,7 +163,7 @@ def open_actions(warning, now=None) -> int:
         done = set(warning.actions.filter(level=warning.level).values_list("template_id", flat=True))
         created = 0
         for row in templates_for(warning.level, warning.hazard_type):
-            if row.pk in done:
+            if row.pk in done or (warning.risk_point_id is None and row.owner_target in POINT_OWNERS):
                 continue
             person, org = resolve_owner(warning, row.owner_target)
             ResponseAction.objects.create(

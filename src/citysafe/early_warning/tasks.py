@@ -16,3 +16,11 @@ def expire_warnings():
 def call_tick():
     """Send due 叫应 calls and escalate silent recipients (claims rows by compare-and-swap; safe to overlap)."""
     calls.tick(worker="huey")
+
+
+@db_periodic_task(crontab(minute="*"))
+def noise_tick():
+    """Re-check silences: mute warnings a silence now covers, call the silenced ones it no longer covers."""
+    from . import noise
+
+    noise.recheck_silences()
