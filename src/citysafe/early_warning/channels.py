@@ -96,21 +96,35 @@ class Webhook(Channel):
 
 class Mqtt(Channel):
     name = "mqtt"
+    timeout_s = 5
 
     def send(self, attempt) -> Delivery:
-        import paho.mqtt.publish as publish
+        # A client of our own rather than ``publish.single``: paho 2.2's helper prints a spurious "Client is not
+        # connected" line on every call, and we want the QoS 1 PUBACK before calling the attempt delivered.
+        import paho.mqtt.client as mqtt
 
         payload = message(attempt)
         topic = f"citysafe/v1/warnings/{payload['region'] or 'city'}"
-        auth = None
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
         if getattr(settings, "CITYSAFE_MQTT_USERNAME", ""):
-            auth = {"username": settings.CITYSAFE_MQTT_USERNAME, "password": settings.CITYSAFE_MQTT_PASSWORD}
+            client.username_pw_set(settings.CITYSAFE_MQTT_USERNAME, settings.CITYSAFE_MQTT_PASSWORD)
         try:
-            publish.single(topic, json.dumps(payload, ensure_ascii=False), qos=1,
-                           hostname=getattr(settings, "CITYSAFE_MQTT_HOST", "127.0.0.1"),
-                           port=getattr(settings, "CITYSAFE_MQTT_PORT", 1883), auth=auth, keepalive=10)
+            client.connect(getattr(settings, "CITYSAFE_MQTT_HOST", "127.0.0.1"),
+                           getattr(settings, "CITYSAFE_MQTT_PORT", 1883), keepalive=10)
         except OSError as exc:
             return Delivery(False, f"skipped: MQTT broker unreachable ({exc})"[:300])
+        client.loop_start()
+        try:
+            info = client.publish(topic, json.dumps(payload, ensure_ascii=False), qos=1)
+            info.wait_for_publish(timeout=self.timeout_s)
+            published = info.is_published()
+        except (OSError, RuntimeError, ValueError) as exc:
+            return Delivery(False, f"mqtt error: {exc}"[:300])
+        finally:
+            client.disconnect()
+            client.loop_stop()
+        if not published:
+            return Delivery(False, f"mqtt: no PUBACK from the broker within {self.timeout_s} s")
         return Delivery(True, f"published to {topic}")
 
 

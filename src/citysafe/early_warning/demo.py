@@ -12,6 +12,7 @@
 """
 
 import datetime as dt
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
