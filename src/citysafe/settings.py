@@ -215,6 +215,9 @@ CITYSAFE_WARNING_ISSUE_LEVELS = json.loads(os.environ.get(
     "CITYSAFE_WARNING_ISSUE_LEVELS",
     '{"district": ["blue", "yellow"], "city": ["blue", "yellow", "orange", "red"]}') or "{}") or None
 CITYSAFE_WARNING_FOUR_EYES = env_bool("CITYSAFE_WARNING_FOUR_EYES", True)
+# Longest silence in hours per authority (project default: districts 72 h, the city 30 days).
+CITYSAFE_SILENCE_MAX_HOURS = json.loads(os.environ.get(
+    "CITYSAFE_SILENCE_MAX_HOURS", '{"district": 72, "city": 720}') or "{}") or None
 
 # 叫应 channels (early_warning/channels.py): SMTP for e-mail, a signed webhook for SMS/voice gateways and bots.
 EMAIL_HOST = os.environ.get("CITYSAFE_EMAIL_HOST", "localhost")

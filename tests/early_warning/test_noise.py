@@ -268,13 +268,14 @@ def test_silence_permissions(world, admin_user, yuzhong, wanzhou, viewer):  # no
 
 def test_silence_api(world, yuzhong, wanzhou, token_for, api_client):  # noqa: F811
     api = api_client(token_for(yuzhong))
-    payload = {"reason": "夜间演练", "ends_at": "2099-01-01T08:00:00", "region_adcode": "500103",
+    ends = (timezone.now() + dt.timedelta(hours=48)).astimezone(BJ).replace(tzinfo=None, microsecond=0)
+    payload = {"reason": "夜间演练", "ends_at": ends.isoformat(), "region_adcode": "500103",
                "window_start": "22:00", "window_end": "06:00", "weekdays": "12345", "max_level": "yellow"}
     response = api.post("/warnings/silences", payload)
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["region_adcode"] == "500103" and body["created_by"] == "yuzhong"
-    assert body["ends_at"].startswith("2099-01-01T08:00:00") and body["ends_at"].endswith("+08:00")
+    assert body["ends_at"].startswith(ends.isoformat()) and body["ends_at"].endswith("+08:00")
     assert api.post("/warnings/silences", {**payload, "region_adcode": "500101"}).status_code == 403
     assert api.post("/warnings/silences", {**payload, "region_adcode": "999999"}).status_code == 400
     assert api.post("/warnings/silences", {**payload, "max_level": "purple"}).status_code == 400
@@ -291,15 +292,16 @@ def test_silence_api(world, yuzhong, wanzhou, token_for, api_client):  # noqa: F
 def test_silence_pages(world, yuzhong, viewer, client):  # noqa: F811
     client.force_login(yuzhong)
     assert client.get("/early-warning/silences/new/").status_code == 200
+    ends = (timezone.now() + dt.timedelta(hours=48)).astimezone(BJ).replace(tzinfo=None, second=0, microsecond=0)
     bad = client.post("/early-warning/silences/new/", {"region": world["region"].pk, "max_level": "blue",
-                                                       "reason": "", "ends_at": "2099-01-01T08:00"})
+                                                       "reason": "", "ends_at": ends.strftime("%Y-%m-%dT%H:%M")})
     assert bad.status_code == 200 and "text-danger" in bad.content.decode()
     response = client.post("/early-warning/silences/new/", {
-        "region": world["region"].pk, "max_level": "blue", "reason": "夜间", "ends_at": "2099-01-01T08:00",
+        "region": world["region"].pk, "max_level": "blue", "reason": "夜间", "ends_at": ends.strftime("%Y-%m-%dT%H:%M"),
         "window_start": "22:00", "window_end": "06:00", "weekdays": ["1", "5"]})
     assert response.status_code == 302
     silence = Silence.objects.get(reason="夜间")
-    assert silence.weekdays == "15" and silence.ends_at == dt.datetime(2099, 1, 1, 8, tzinfo=BJ)
+    assert silence.weekdays == "15" and silence.ends_at == ends.replace(tzinfo=BJ)
     page = client.get("/early-warning/silences/").content.decode()
     assert "夜间" in page and 'data-testid="silence-end"' in page
     assert client.post(f"/early-warning/silences/{silence.pk}/end/").status_code == 302
@@ -322,3 +324,151 @@ def test_noise_panel_shows_inhibitor_and_silence(world, admin_user, client):  # 
     page = client.get(f"/early-warning/{blue.pk}/noise/").content.decode()
     assert 'data-testid="noise-silenced"' in page and silence.reason in page and "cityadmin" in page
     assert client.get(f"/early-warning/{red.pk}/noise/").content.decode().strip() == ""  # nothing to say
+
+
+# --- fix round: offsets, district limits, issuer scope, ending, equal windows -----------------------------------------
+
+def _in(hours):
+    return timezone.now() + dt.timedelta(hours=hours)
+
+
+def test_window_times_with_an_offset_are_converted_to_beijing(world, yuzhong, token_for, api_client):  # noqa: F811
+    api = api_client(token_for(yuzhong))
+    payload = {"reason": "早班", "ends_at": _in(24).isoformat(), "region_adcode": "500103",
+               "window_start": "08:00+08:00", "window_end": "00:00Z"}  # 00:00 UTC = 08:00 Beijing... equal
+    refused = api.post("/warnings/silences", payload)
+    assert refused.status_code == 400 and "不能相同" in refused.json()["detail"]
+    created = api.post("/warnings/silences", {**payload, "window_end": "10:00Z"})  # 10:00 UTC = 18:00 Beijing
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert (body["window_start"], body["window_end"]) == ("08:00:00", "18:00:00")
+    silence = Silence.objects.get(pk=body["id"])
+    assert silence.window_start == dt.time(8) and silence.window_end == dt.time(18)
+    assert api.post("/warnings/silences", {**payload, "window_start": "23:30-05:00",
+                                           "window_end": "13:00"}).json()["window_start"] == "12:30:00"
+
+
+def test_district_silences_are_limited_in_level_and_duration(world, admin_user, yuzhong, settings):  # noqa: F811
+    region = world["region"]
+    with pytest.raises(PermissionDenied, match="最高只能静默"):
+        noise.create_silence(user=yuzhong, region=region, reason="x", max_level="red", ends_at=_in(1))
+    with pytest.raises(PermissionDenied):
+        noise.create_silence(user=yuzhong, region=region, reason="x", max_level="orange", ends_at=_in(1))
+    with pytest.raises(WorkplanError, match="72 小时"):
+        noise.create_silence(user=yuzhong, region=region, reason="x", ends_at=dt.datetime(9999, 12, 31))
+    with pytest.raises(WorkplanError, match="72 小时"):
+        noise.create_silence(user=yuzhong, region=region, reason="x", ends_at=_in(73))
+    assert noise.create_silence(user=yuzhong, region=region, reason="x", max_level="yellow", ends_at=_in(71))
+    assert noise.create_silence(user=admin_user, reason="x", max_level="red", ends_at=_in(29 * 24))
+    with pytest.raises(WorkplanError, match="720 小时"):
+        noise.create_silence(user=admin_user, reason="x", ends_at=_in(31 * 24))
+    with pytest.raises(WorkplanError, match="小时"):
+        noise.create_silence(user=admin_user, reason="x", ends_at=dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC))
+    assert noise.DEFAULT_SILENCE_MAX_HOURS == {"district": 72, "city": 720}
+    settings.CITYSAFE_SILENCE_MAX_HOURS = {"district": 2}
+    settings.CITYSAFE_WARNING_ISSUE_LEVELS = {"district": ["blue", "yellow", "orange"], "city": ["red"]}
+    with pytest.raises(WorkplanError, match="2 小时"):
+        noise.create_silence(user=yuzhong, region=region, reason="x", ends_at=_in(3))
+    assert noise.create_silence(user=yuzhong, region=region, reason="x", max_level="orange", ends_at=_in(1))
+    assert noise.silence_levels(yuzhong) == ["blue", "yellow", "orange"]
+
+
+def test_silence_form_offers_only_allowed_levels_and_shows_field_errors(world, yuzhong, client):  # noqa: F811
+    client.force_login(yuzhong)
+    page = client.get("/early-warning/silences/new/").content.decode()
+    assert 'value="yellow"' in page and 'value="red"' not in page
+    ends = (timezone.now() + dt.timedelta(hours=100)).astimezone(BJ).strftime("%Y-%m-%dT%H:%M")
+    response = client.post("/early-warning/silences/new/", {"region": world["region"].pk, "max_level": "blue",
+                                                            "reason": "长期", "ends_at": ends})
+    assert response.status_code == 200 and "72 小时" in response.content.decode()
+    assert "ends_at" in response.context["form"].errors and not Silence.objects.exists()
+
+
+def _issued(world, key, **kw):  # noqa: F811
+    return EarlyWarning.objects.create(source_key=key, hazard_type="landslide", level="yellow", headline=key,
+                                       region=world["region"], onset=T0, raised_at=T0, updated_at=T0, **kw)
+
+
+def test_a_district_silence_never_mutes_warnings_issued_outside_the_district(world, yuzhong, admin_user):  # noqa: F811
+    from citysafe.core.models import Organization
+
+    city_org = Organization.objects.create(name="市应急管理局(测试)", kind="government",
+                                           region=Region.objects.get(adcode="500000"))
+    city_manual = _issued(world, "manual:city", issuer=city_org)
+    city_cap = _issued(world, "cap:50000000000000:50000000000000_20260701080000_1",
+                       cap_identifier="50000000000000_20260701080000_1")
+    district_cap = _issued(world, "cap:50010300000000:x", cap_identifier="50010300000000_20260701080000_1")
+    hashed_city_cap = _issued(world, "cap:sha256:abc", cap_identifier="50000000000000_20260701080000_2")
+    unknown_cap = _issued(world, "cap:someone:else")
+    own_manual = _issued(world, "manual:own", issuer=world["gov"])  # 测试叫应区政府, in 渝中区
+    no_issuer_manual = _issued(world, "manual:orphan")
+    sensor = _issued(world, "device:1")
+    child_of_city = _issued(world, "sector:1:1", parent=city_cap, risk_point=world["point"])
+    district = Silence.objects.create(region=world["region"], max_level="yellow", reason="区县",
+                                      starts_at=T0 - dt.timedelta(hours=1), ends_at=T0 + dt.timedelta(hours=1),
+                                      created_by=yuzhong)
+    muted = {w.source_key for w in EarlyWarning.objects.all() if noise.matching_silence(w, T0) == district}
+    assert muted == {district_cap.source_key, own_manual.source_key, sensor.source_key}
+    for w in (city_manual, city_cap, hashed_city_cap, unknown_cap, no_issuer_manual, child_of_city):
+        assert noise.matching_silence(w, T0) is None
+    assert noise.issuing_region_path(sensor) is None and noise.issuing_region_path(city_manual) == city_org.region.path
+    # the per-minute check agrees: the city's warning keeps its calls
+    calls.plan_calls(city_manual, now=T0)
+    noise.recheck_silences(now=T0)
+    city_manual.refresh_from_db()
+    sensor.refresh_from_db()
+    assert city_manual.silenced_by is None and sensor.silenced_by == district
+    # a municipal administrator's silence mutes them all
+    district.delete()
+    city = _silence(world["region"], max_level="yellow", created_by=admin_user)
+    assert noise.matching_silence(city_manual, T0) == city and noise.matching_silence(child_of_city, T0) == city
+
+
+def test_only_who_may_end_a_silence_sees_the_button(world, admin_user, yuzhong, client):  # noqa: F811
+    city_wide = _silence(None, created_by=admin_user, ends_at=_in(5))
+    own = _silence(world["region"], created_by=yuzhong, ends_at=_in(5))
+    assert not noise.can_end_silence(yuzhong, city_wide) and noise.can_end_silence(yuzhong, own)
+    with pytest.raises(PermissionDenied, match="只能结束本辖区的静默规则"):
+        noise.end_silence(user=yuzhong, silence=city_wide)
+    client.force_login(yuzhong)
+    page = client.get("/early-warning/silences/").content.decode()
+    assert page.count('data-testid="silence-end"') == 1
+    row = page.split(f'id="silence-{city_wide.pk}"')[1].split("</tr>")[0]
+    assert "silence-end" not in row
+    refused = client.post(f"/early-warning/silences/{city_wide.pk}/end/", follow=True).content.decode()
+    assert "只能结束本辖区的静默规则" in refused and "只能为本辖区设置静默" not in refused
+    city_wide.refresh_from_db()
+    assert city_wide.ends_at > timezone.now()
+    client.force_login(admin_user)
+    assert client.get("/early-warning/silences/").content.decode().count('data-testid="silence-end"') == 2
+
+
+def test_a_window_whose_start_equals_its_end_is_refused(world, admin_user, client):  # noqa: F811
+    with pytest.raises(WorkplanError, match="不能相同") as info:
+        noise.create_silence(user=admin_user, reason="x", ends_at=_in(2), window_start=dt.time(8),
+                             window_end=dt.time(8))
+    assert info.value.field == "window_end"
+    client.force_login(admin_user)
+    ends = (timezone.now() + dt.timedelta(hours=5)).astimezone(BJ).strftime("%Y-%m-%dT%H:%M")
+    response = client.post("/early-warning/silences/new/", {"max_level": "blue", "reason": "同一时刻", "ends_at": ends,
+                                                            "window_start": "08:00", "window_end": "08:00"})
+    assert response.status_code == 200 and "window_end" in response.context["form"].errors
+    legacy = _silence(world["region"], window_start=dt.time(8), window_end=dt.time(8), ends_at=_in(5))
+    assert noise.in_window(legacy, timezone.now())  # rows from before the fix read as all day
+    row = client.get("/early-warning/silences/").content.decode().split(f'id="silence-{legacy.pk}"')[1]
+    assert "08:00–08:00" not in row.split("</tr>")[0] and "全天" in row.split("</tr>")[0]
+
+
+def test_noise_texts_use_full_width_punctuation():
+    import re
+    from pathlib import Path
+
+    root = Path(noise.__file__).parent
+    files = [root / "noise.py", root / "views_noise.py", root / "api_noise.py"] + [
+        root / "templates" / "early_warning" / n for n in (
+            "silence_form.html", "silence_list.html", "subscription_form.html", "subscription_list.html",
+            "_noise_panel.html")]
+    ascii_in_chinese = re.compile(r"[\u4e00-\u9fff][,;:][^/]|[,;:] ?[\u4e00-\u9fff]")
+    for path in files:
+        for literal in re.findall(r'"([^"\n]*[\u4e00-\u9fff][^"\n]*)"', path.read_text()):
+            assert not ascii_in_chinese.search(literal), (path.name, literal)

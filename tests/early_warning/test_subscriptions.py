@@ -109,6 +109,12 @@ def test_subscription_pages(world, yuzhong, client):  # noqa: F811
     assert (sub.region, sub.min_level, sub.channels) == (world["region"], "red", ["in_app"])
     page = client.get("/early-warning/subscriptions/").content.decode()
     assert 'data-testid="subscription-delete"' in page
+    cell = page.split('data-testid="subscription-channels">')[1].split("</td>")[0]
+    assert cell == "站内通知" and "in_app" not in page.split("<tbody>")[1]
+    sub.channels = ["in_app", "email", "webhook", "mqtt"]
+    sub.save()
+    page = client.get("/early-warning/subscriptions/").content.decode()
+    assert "站内通知、邮件、Webhook（短信/语音网关）、MQTT 广播" in page
     other = make_user("other", "district_operator", "万州区政府", "500101")
     client.force_login(other)
     assert "subscription-delete" not in client.get("/early-warning/subscriptions/").content.decode()

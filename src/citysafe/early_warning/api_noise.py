@@ -20,14 +20,14 @@ router = Router(tags=["early-warning"])
 
 class SilenceIn(Schema):
     reason: str = Field(..., max_length=300)
-    ends_at: dt.datetime = Field(..., description="到期时间; 不带时区的按北京时间")
+    ends_at: dt.datetime = Field(..., description="到期时间；不带时区的按北京时间")
     starts_at: dt.datetime | None = None
-    region_adcode: str = Field("", description="GB/T 2260 区划代码; 空 = 全市(仅市级管理员)")
+    region_adcode: str = Field("", description="GB/T 2260 区划代码；空 = 全市（仅市级管理员）")
     hazard_type: str = ""
     max_level: str = "blue"
-    window_start: dt.time | None = Field(None, description="每日开始(北京时间)")
-    window_end: dt.time | None = None
-    weekdays: str = Field("", max_length=7, description="1=周一 … 7=周日; 空 = 每天")
+    window_start: dt.time | None = Field(None, description="每日开始（北京时间；带时区偏移的换算为北京时间；不能与结束相同）")
+    window_end: dt.time | None = Field(None, description="每日结束（北京时间，可跨午夜）")
+    weekdays: str = Field("", max_length=7, description="1=周一 … 7=周日；空 = 每天")
 
 
 class SilenceOut(Schema):
@@ -59,7 +59,7 @@ class SilenceOut(Schema):
 
 
 class SubscriptionIn(Schema):
-    region_adcode: str = Field("", description="空 = 全市(仅市级管理员)")
+    region_adcode: str = Field("", description="空 = 全市（仅市级管理员）")
     hazard_type: str = ""
     min_level: str = "blue"
     channels: list[str] = Field(default_factory=lambda: ["in_app"])
@@ -90,7 +90,7 @@ def _region(adcode: str):
         return None
     region = Region.objects.filter(adcode=adcode).order_by("-valid_from").first()
     if region is None:
-        raise WorkplanError(_("未知区划代码: %(code)s") % {"code": adcode})
+        raise WorkplanError(_("未知区划代码：%(code)s") % {"code": adcode})
     return region
 
 

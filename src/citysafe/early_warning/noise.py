@@ -13,16 +13,28 @@ Semantics follow Prometheus Alertmanager, as summarised in ``shared/reference/ca
 * **Silence.**  A ``Silence`` mutes matching warnings: region (or an ancestor; blank = city), hazard type (blank =
   any), level up to ``max_level``, ``starts_at <= now < ends_at`` and, if set, a daily window read in
   **Asia/Shanghai** whatever ``settings.TIME_ZONE`` or the server's time zone say (GB/T 35965.1 times are Beijing
-  time).  A window may cross midnight (22:00-06:00); ``weekdays`` (digits 1=Mon..7=Sun) name the day the window
+  time).  A window may cross midnight (22:00-06:00); a window whose start equals its end is refused on input (no
+  window = all day; legacy rows with start == end are read as all day); ``weekdays`` (digits 1=Mon..7=Sun) name the day the window
   *starts*, so "5" with 22:00-06:00 mutes Friday night until Saturday 06:00.  A muted warning (``silenced_by``)
   is raised and listed; its calls are cancelled.  ``recheck_silences`` (every minute, ``tasks.noise_tick``) mutes
   warnings a silence has come to cover (a new silence, a window opening) and releases, with a new call round,
   those it no longer covers (expired, ended early, deleted, window closed).
 
+* **District silences.**  A silence created by a non-municipal user (a district operator) never mutes a warning issued
+  by an organisation outside the creator's region subtree: the city bureau's manual warnings, imported CAP warnings
+  whose sender code (GB/T 35965.1, first 6 digits = GB/T 2260 region) is outside the district, our own CAP sender,
+  and the sector-and-weather children of such warnings (judged by their parent).  It mutes sensor / engine warnings
+  (no issuing organisation) and warnings issued by organisations within the district.  Silences of municipal
+  administrators (or without a creator) have no such restriction.
+
 Who may manage them (audited with simple-history):
 
-* silences: municipal administrators for any region (or the whole city), district operators for their own region
-  subtree; a reason is required; a silence can be ended early (``ends_at`` = now);
+* silences: municipal administrators for any region (or the whole city), up to any level, for at most
+  ``CITYSAFE_SILENCE_MAX_HOURS["city"]`` (default 720 h = 30 days); district operators for their own region subtree,
+  up to the highest level a district may issue (``CITYSAFE_WARNING_ISSUE_LEVELS["district"]``, default yellow), for
+  at most ``CITYSAFE_SILENCE_MAX_HOURS["district"]`` (default 72 h).  A reason is required; daily window times with a
+  UTC offset are converted to Beijing time; a silence can be ended early (``ends_at`` = now) by whoever may set a
+  silence for its region;
 * subscriptions: each user their own (``Person.user``), municipal administrators everybody's.  A non-municipal
   user subscribes only to regions in their scope, and a subscriber is only told about warnings their account may see.
 """
@@ -33,6 +45,7 @@ import datetime as dt
 import logging
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -55,6 +68,15 @@ from .models import (
 log = logging.getLogger(__name__)
 
 BEIJING = ZoneInfo("Asia/Shanghai")
+
+# Longest silence (ends_at - starts_at) per authority, in hours: project default, configurable with
+# ``CITYSAFE_SILENCE_MAX_HOURS`` (a dict; missing keys fall back to these).
+DEFAULT_SILENCE_MAX_HOURS = {"district": 72, "city": 30 * 24}
+
+
+def silence_max_hours() -> dict[str, int]:
+    """Longest silence in hours per authority ("district", "city"): ``CITYSAFE_SILENCE_MAX_HOURS`` over defaults."""
+    return {**DEFAULT_SILENCE_MAX_HOURS, **(getattr(settings, "CITYSAFE_SILENCE_MAX_HOURS", None) or {})}
 
 
 # --- inhibition -----------------------------------------------------------------------------------------------------
@@ -199,19 +221,72 @@ def silence_active(silence: Silence, now: dt.datetime) -> bool:
     return silence.starts_at <= now < silence.ends_at and in_window(silence, now)
 
 
+def _creator_scope(silence: Silence) -> list[str] | None:
+    """Region paths a silence may reach by issuer: None (unrestricted) for a municipal creator or none recorded, else
+    the creator's scope (a district operator: their district).  Cached on the instance."""
+    if not hasattr(silence, "_creator_scope"):
+        from citysafe.core.roles import is_municipal
+        from citysafe.core.scoping import scope_region_paths
+
+        user = silence.created_by if silence.created_by_id else None
+        silence._creator_scope = None if user is None or is_municipal(user) else (scope_region_paths(user) or [])
+    return silence._creator_scope
+
+
+def _region_path_of_adcode(adcode: str) -> str:
+    from citysafe.core.models import Region
+
+    region = Region.objects.filter(adcode=adcode).order_by("-valid_from").first()
+    return region.path if region is not None else ""
+
+
+def issuing_region_path(warning: EarlyWarning) -> str | None:
+    """Where the warning's issuing organisation sits: None when no organisation issued it (sensor / engine warning),
+    else the region path of the issuer ("" when unknown, i.e. never inside a district).
+
+    Manual warnings: ``issuer.region``; CAP warnings: the GB/T 2260 code in the sender's 14-digit issuer code (from
+    ``cap:<sender>:...`` or the identifier); sector-and-weather children: their parent's."""
+    from .cap import is_issuer_code
+
+    seen = set()
+    while warning.parent_id and warning.pk not in seen:  # a targeted child is issued by its parent's issuer
+        seen.add(warning.pk)
+        warning = warning.parent
+    if warning.issuer_id:
+        issuer = warning.issuer
+        return issuer.region.path if issuer.region_id else ""
+    if warning.source_key.startswith("cap:"):
+        parts = warning.source_key.split(":")
+        sender = parts[1] if len(parts) > 2 and is_issuer_code(parts[1]) else (warning.cap_identifier or "")[:14]
+        return _region_path_of_adcode(sender[:6]) if is_issuer_code(sender) else ""
+    if warning.source_key.startswith("manual:"):
+        return ""
+    return None
+
+
+def issuer_within(silence: Silence, warning: EarlyWarning) -> bool:
+    """A district silence mutes only unissued (sensor / engine) warnings and those issued within the district."""
+    scope = _creator_scope(silence)
+    if scope is None:
+        return True
+    path = issuing_region_path(warning)
+    return path is None or (bool(path) and any(path.startswith(p) for p in scope))
+
+
 def silence_matches(silence: Silence, warning: EarlyWarning, now: dt.datetime) -> bool:
-    """Region (or ancestor; blank = city), hazard type (blank = any), level <= max_level, and active now."""
+    """Region (or ancestor; blank = city), hazard type (blank = any), level <= max_level, active now, and, for a
+    silence created by a district user, a warning not issued by an organisation outside that district."""
     if silence.region_id and not (warning.region_id and warning.region.path.startswith(silence.region.path)):
         return False
     if silence.hazard_type and silence.hazard_type != warning.hazard_type:
         return False
     if LEVEL_ORDER.get(warning.level, 0) > LEVEL_ORDER.get(silence.max_level, 0):
         return False
-    return silence_active(silence, now)
+    return silence_active(silence, now) and issuer_within(silence, warning)
 
 
 def _current_silences(now) -> list[Silence]:
-    return list(Silence.objects.filter(starts_at__lte=now, ends_at__gt=now).select_related("region")
+    return list(Silence.objects.filter(starts_at__lte=now, ends_at__gt=now).select_related("region", "created_by")
                 .order_by("pk"))
 
 
@@ -292,16 +367,43 @@ def can_manage_silences(user) -> bool:
     return is_municipal(user) or DISTRICT_OPERATOR in user_roles(user)
 
 
-def _check_silence_region(user, region) -> None:
+def _in_own_scope(user, region) -> bool:
     from citysafe.core.roles import is_municipal
     from citysafe.core.scoping import regions_in_scope
 
+    return is_municipal(user) or (region is not None and regions_in_scope(user).filter(pk=region.pk).exists())
+
+
+def _check_silence_region(user, region) -> None:
     if not can_manage_silences(user):
         raise PermissionDenied(_("只有市级管理员和区县操作员可以设置静默"))
-    if is_municipal(user):
-        return
-    if region is None or not regions_in_scope(user).filter(pk=region.pk).exists():
+    if not _in_own_scope(user, region):
         raise PermissionDenied(_("只能为本辖区设置静默"))
+
+
+def can_end_silence(user, silence: Silence) -> bool:
+    """Municipal administrators end any silence; district operators those of regions in their scope."""
+    return can_manage_silences(user) and _in_own_scope(user, silence.region)
+
+
+def silence_authority(user) -> str:
+    """"city" for municipal administrators, else "district" (the limits of ``silence_max_hours`` / issue levels)."""
+    from citysafe.core.roles import is_municipal
+
+    return "city" if is_municipal(user) else "district"
+
+
+def silence_levels(user) -> list[str]:
+    """Levels the user may silence up to: all for the city; for a district up to the highest level a district may
+    issue (``CITYSAFE_WARNING_ISSUE_LEVELS["district"]``)."""
+    from .manual import issue_levels
+
+    ordered = sorted(Level.values, key=lambda lv: LEVEL_ORDER.get(lv, 0))
+    if silence_authority(user) == "city":
+        return ordered
+    allowed = [lv for lv in issue_levels().get("district", []) if lv in LEVEL_ORDER]
+    top = max((LEVEL_ORDER[lv] for lv in allowed), default=0)
+    return [lv for lv in ordered if LEVEL_ORDER.get(lv, 0) <= top]
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -311,35 +413,73 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     return value
 
 
+def _beijing_time(value: dt.time | None, field: str) -> dt.time | None:
+    """A daily window time as naive Beijing time: a time with a UTC offset (``08:00+08:00``, ``00:00Z``) is
+    converted; the database stores naive times only."""
+    from .manual import DraftError
+
+    if value is None or value.tzinfo is None:
+        return value
+    try:
+        return dt.datetime.combine(dt.date(2000, 1, 3), value).astimezone(BEIJING).time()
+    except (ValueError, OverflowError) as exc:
+        raise DraftError(_("每日时段的时间无效：%(v)s") % {"v": value}, field) from exc
+
+
 def _check_choices(hazard_type: str, level: str, level_label: str) -> None:
     if hazard_type and hazard_type not in HazardType.values:
-        raise WorkplanError(_("未知灾种: %(v)s") % {"v": hazard_type})
+        raise WorkplanError(_("未知灾种：%(v)s") % {"v": hazard_type})
     if level not in Level.values:
-        raise WorkplanError(_("未知%(what)s: %(v)s") % {"what": level_label, "v": level})
+        raise WorkplanError(_("未知%(what)s：%(v)s") % {"what": level_label, "v": level})
 
 
 @audited
 def create_silence(*, user, reason: str, ends_at: dt.datetime, region=None, hazard_type: str = "",
                    max_level: str = Level.BLUE, starts_at: dt.datetime | None = None, window_start=None,
                    window_end=None, weekdays: str = "", now=None) -> Silence:
-    """Create a silence (permission and input checked; ``WorkplanError`` / ``PermissionDenied`` with a message).
-    Active warnings it covers are muted after commit."""
+    """Create a silence (permission and input checked; ``WorkplanError`` / ``PermissionDenied`` with a message, a
+    ``manual.DraftError`` naming the form field where there is one).  Active warnings it covers are muted after
+    commit.
+
+    Limits: a district operator silences only their region subtree, up to the highest level a district may issue,
+    for at most ``silence_max_hours()["district"]`` hours; the city any region, any level, for at most
+    ``silence_max_hours()["city"]`` hours.  Window times with an offset are converted to Beijing time; a window
+    whose start equals its end is refused (leave the window empty for all day)."""
+    from .manual import DraftError
+
     now = now or timezone.now()
     _check_silence_region(user, region)
     reason = (reason or "").strip()
     if not reason:
-        raise WorkplanError(_("请填写静默原因"))
+        raise DraftError(_("请填写静默原因"), "reason")
     _check_choices(hazard_type or "", max_level, _("最高静默级别"))
+    authority = silence_authority(user)
+    levels = silence_levels(user)
+    if max_level not in levels:
+        labels = dict(Level.choices)
+        raise PermissionDenied(_("区县最高只能静默%(levels)s预警；更高级别须由市级设置静默") % {
+            "levels": labels.get(levels[-1], levels[-1]) if levels else "—"})
     starts_at, ends_at = _aware(starts_at) or now, _aware(ends_at)
     if ends_at is None or ends_at <= starts_at:
-        raise WorkplanError(_("到期时间必须晚于开始时间"))
+        raise DraftError(_("到期时间必须晚于开始时间"), "ends_at")
     if ends_at <= now:
-        raise WorkplanError(_("到期时间必须晚于现在"))
+        raise DraftError(_("到期时间必须晚于现在"), "ends_at")
+    max_hours = silence_max_hours().get(authority, DEFAULT_SILENCE_MAX_HOURS[authority])
+    try:
+        too_long = ends_at.astimezone(dt.UTC) - starts_at.astimezone(dt.UTC) > dt.timedelta(hours=max_hours)
+    except OverflowError:
+        too_long = True
+    if too_long:
+        raise DraftError(_("静默时长不能超过 %(hours)s 小时（%(who)s）") % {
+            "hours": max_hours, "who": _("区县") if authority == "district" else _("市级")}, "ends_at")
     if (window_start is None) != (window_end is None):
-        raise WorkplanError(_("每日时段需同时填写开始和结束"))
+        raise DraftError(_("每日时段需同时填写开始和结束"), "window_end")
+    window_start, window_end = _beijing_time(window_start, "window_start"), _beijing_time(window_end, "window_end")
+    if window_start is not None and window_start == window_end:
+        raise DraftError(_("每日时段的开始和结束不能相同；全天静默请不填每日时段"), "window_end")
     weekdays = (weekdays or "").strip()
     if weekdays and (not set(weekdays) <= set("1234567") or len(set(weekdays)) != len(weekdays)):
-        raise WorkplanError(_("星期请填写 1-7 的数字(1=周一), 不重复"))
+        raise DraftError(_("星期请填写 1-7 的数字（1=周一），不重复"), "weekdays")
     silence = Silence.objects.create(
         region=region, hazard_type=hazard_type or "", max_level=max_level, reason=reason[:300], starts_at=starts_at,
         ends_at=ends_at, window_start=window_start, window_end=window_end, weekdays="".join(sorted(weekdays)),
@@ -350,9 +490,13 @@ def create_silence(*, user, reason: str, ends_at: dt.datetime, region=None, haza
 
 @audited
 def end_silence(*, user, silence: Silence, now=None) -> Silence:
-    """End a silence early (``ends_at`` = now); the warnings it muted are called after commit."""
+    """End a silence early (``ends_at`` = now); the warnings it muted are called after commit.  Allowed to whoever
+    may set a silence for its region (``can_end_silence``)."""
     now = now or timezone.now()
-    _check_silence_region(user, silence.region)
+    if not can_manage_silences(user):
+        raise PermissionDenied(_("只有市级管理员和区县操作员可以结束静默"))
+    if not can_end_silence(user, silence):
+        raise PermissionDenied(_("只能结束本辖区的静默规则"))
     if silence.ends_at <= now:
         raise WorkplanError(_("该静默已结束"))
     silence.ends_at = max(now, silence.starts_at)
@@ -380,7 +524,7 @@ def _own_person(user):
 
     person = Person.objects.filter(user=user).first()
     if person is None:
-        raise WorkplanError(_("你的账号未关联人员, 无法订阅; 请联系管理员"))
+        raise WorkplanError(_("你的账号未关联人员，无法订阅；请联系管理员"))
     return person
 
 
@@ -402,7 +546,7 @@ def create_subscription(*, user, region=None, hazard_type: str = "", min_level: 
     channels = list(dict.fromkeys(channels or ["in_app"]))
     unknown = [c for c in channels if c not in CALL_CHANNELS]
     if unknown:
-        raise WorkplanError(_("未知渠道: %(v)s") % {"v": ", ".join(unknown)})
+        raise WorkplanError(_("未知渠道：%(v)s") % {"v": "、".join(unknown)})
     return Subscription.objects.create(person=person, region=region, hazard_type=hazard_type or "",
                                        min_level=min_level, channels=channels)
 

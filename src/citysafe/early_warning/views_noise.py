@@ -23,8 +23,12 @@ from .models import CALL_CHANNELS, HazardType, Level
 WEEKDAYS = [(str(i), label) for i, label in enumerate(
     [gettext_lazy("周一"), gettext_lazy("周二"), gettext_lazy("周三"), gettext_lazy("周四"), gettext_lazy("周五"),
      gettext_lazy("周六"), gettext_lazy("周日")], start=1)]
-CHANNEL_LABELS = {"in_app": gettext_lazy("站内"), "email": gettext_lazy("邮件"), "webhook": "Webhook",
-                  "mqtt": "MQTT"}
+CHANNEL_LABELS = {"in_app": gettext_lazy("站内通知"), "email": gettext_lazy("邮件"),
+                  "webhook": gettext_lazy("Webhook（短信/语音网关）"), "mqtt": gettext_lazy("MQTT 广播")}
+
+
+def channel_label(code: str) -> str:
+    return str(CHANNEL_LABELS.get(code, code))
 
 
 def _region_field(user, blank_label):
@@ -39,20 +43,22 @@ class SilenceForm(forms.Form):
                                     choices=[("", gettext_lazy("所有灾种"))] + list(HazardType.choices))
     max_level = forms.ChoiceField(label=gettext_lazy("最高静默级别"), choices=Level.choices)
     reason = forms.CharField(label=gettext_lazy("原因"), max_length=300)
-    starts_at = forms.DateTimeField(label=gettext_lazy("开始时间(北京时间, 空 = 现在)"), required=False,
+    starts_at = forms.DateTimeField(label=gettext_lazy("开始时间（北京时间，空 = 现在）"), required=False,
                                     widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    ends_at = forms.DateTimeField(label=gettext_lazy("到期时间(北京时间)"),
+    ends_at = forms.DateTimeField(label=gettext_lazy("到期时间（北京时间）"),
                                   widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    window_start = forms.TimeField(label=gettext_lazy("每日开始(北京时间, 可选)"), required=False,
+    window_start = forms.TimeField(label=gettext_lazy("每日开始（北京时间，可选；不填 = 全天）"), required=False,
                                    widget=forms.TimeInput(attrs={"type": "time"}))
-    window_end = forms.TimeField(label=gettext_lazy("每日结束(北京时间, 可跨午夜)"), required=False,
+    window_end = forms.TimeField(label=gettext_lazy("每日结束（北京时间，可跨午夜，不能与开始相同）"), required=False,
                                  widget=forms.TimeInput(attrs={"type": "time"}))
-    weekdays = forms.MultipleChoiceField(label=gettext_lazy("星期(空 = 每天)"), required=False, choices=WEEKDAYS,
+    weekdays = forms.MultipleChoiceField(label=gettext_lazy("星期（空 = 每天）"), required=False, choices=WEEKDAYS,
                                          widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields = {"region": _region_field(user, _("全市")), **self.fields}
+        levels = noise.silence_levels(user)  # a district silences only up to the highest level it may issue
+        self.fields["max_level"].choices = [(v, label) for v, label in Level.choices if v in levels]
         bootstrap(self)
         self.fields["weekdays"].widget.attrs["class"] = "form-check-input"
 
@@ -69,7 +75,7 @@ class SubscriptionForm(forms.Form):
         super().__init__(*args, **kwargs)
         fields = {"region": _region_field(user, _("全市"))}
         if is_municipal(user):
-            fields["person"] = forms.ModelChoiceField(label=gettext_lazy("人员(空 = 本人)"), required=False,
+            fields["person"] = forms.ModelChoiceField(label=gettext_lazy("人员（空 = 本人）"), required=False,
                                                       queryset=Person.objects.order_by("name"))
         self.fields = {**fields, **self.fields}
         bootstrap(self)
@@ -83,6 +89,7 @@ def silence_list(request):
     for s in silences:
         s.is_active_now = noise.silence_active(s, now)
         s.is_over = s.ends_at <= now
+        s.can_end = not s.is_over and noise.can_end_silence(request.user, s)
     return render(request, "early_warning/silence_list.html", {
         "silences": silences, "can_manage": noise.can_manage_silences(request.user)})
 
@@ -100,7 +107,8 @@ def silence_create(request):
         try:
             noise.create_silence(user=request.user, **data)
         except WorkplanError as exc:
-            form.add_error(None, str(exc))
+            field = getattr(exc, "field", None)
+            form.add_error(field if field in form.fields else None, str(exc))
         else:
             messages.success(request, _("静默已设置"))
             return redirect("early_warning:silence_list")
@@ -122,9 +130,11 @@ def silence_end(request, pk):
 
 @login_required
 def subscription_list(request):
+    subscriptions = list(noise.subscriptions_for(request.user).order_by("person__name", "pk")[:500])
+    for s in subscriptions:
+        s.channel_labels = [channel_label(c) for c in (s.channels or ["in_app"])]
     return render(request, "early_warning/subscription_list.html", {
-        "subscriptions": noise.subscriptions_for(request.user).order_by("person__name", "pk")[:500],
-        "municipal": is_municipal(request.user), "channel_labels": CHANNEL_LABELS})
+        "subscriptions": subscriptions, "municipal": is_municipal(request.user)})
 
 
 @login_required
