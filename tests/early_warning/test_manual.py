@@ -13,8 +13,14 @@ from citysafe.early_warning.models import CallAttempt, CallPlan, CapMessage, Ear
 from citysafe.workplans.errors import PermissionDenied, WorkplanError
 from tests.conftest import make_user
 
-SQUARE = {"type": "Polygon", "coordinates": [[[106.5, 29.5], [106.6, 29.5], [106.6, 29.6], [106.5, 29.6],
-                                              [106.5, 29.5]]]}
+SQUARE = {"type": "Polygon", "coordinates": [[[106.56, 29.55], [106.57, 29.55], [106.57, 29.56], [106.56, 29.56],
+                                              [106.56, 29.55]]]}  # inside 渝中区
+BEIJING = {"type": "Polygon", "coordinates": [[[116.3, 39.9], [116.4, 39.9], [116.4, 40.0], [116.3, 40.0],
+                                               [116.3, 39.9]]]}
+WANZHOU = {"type": "Polygon", "coordinates": [[[108.35, 30.78], [108.42, 30.78], [108.42, 30.84], [108.35, 30.84],
+                                               [108.35, 30.78]]]}  # 万州 city centre
+SPILLING = {"type": "Polygon", "coordinates": [[[106.5, 29.5], [106.6, 29.5], [106.6, 29.6], [106.5, 29.6],
+                                                [106.5, 29.5]]]}  # 渝中区 and well beyond it
 
 
 def region(adcode):
@@ -394,3 +400,122 @@ def test_drafts_are_not_in_the_recent_list_or_the_detail_page(client, yuzhong, v
     client.force_login(viewer)
     assert "不应公开" not in client.get(reverse("early_warning:warning_list")).content.decode()
     assert client.get(reverse("early_warning:warning_detail", args=[draft.pk])).status_code == 404
+
+
+# --- fix round: input limits, polygon vs region, district approval of city drafts ------------------------------------
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "1999-12-31T12:00:00",
+                                   "2101-01-01T00:00:00+08:00", "2100-12-31T23:00:00-14:00"])
+def test_api_out_of_range_times_are_400_not_500(client, yuzhong, token_for, value):
+    token = token_for(yuzhong)
+    body = {"hazard_type": "rainstorm", "level": "blue", "headline": "时间越界", "region": "500103"}
+    for field in ("onset", "expires"):
+        response = _call(client, "post", "/manual", token, {**body, field: value})
+        assert response.status_code == 400, response.content
+        assert "2000" in response.json()["detail"] and "2100" in response.json()["detail"]
+    assert not EarlyWarning.objects.filter(headline="时间越界").exists()
+
+
+@pytest.mark.django_db
+def test_out_of_range_times_in_the_service_and_the_form(client, yuzhong):
+    with pytest.raises(manual.DraftError, match="2000") as info:
+        manual.create_draft(user=yuzhong, data=data(onset="0001-01-01T00:00:00+14:00"))
+    assert info.value.field == "onset"
+    with pytest.raises(manual.DraftError) as info:
+        manual.create_draft(user=yuzhong, data=data(expires=dt.datetime(1, 1, 1, 0, 0)))
+    assert info.value.field == "expires"
+    client.force_login(yuzhong)
+    form = {"hazard_type": "rainstorm", "level": "yellow", "headline": "页面时间越界", "region": region("500103").pk,
+            "onset": "0001-01-01T00:00", "expires": "", "description": "", "instruction": "", "polygon": ""}
+    response = client.post(reverse("early_warning:manual_new"), form)
+    assert response.status_code == 200 and 'data-testid="error-onset"' in response.content.decode()
+    assert not EarlyWarning.objects.filter(headline="页面时间越界").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("polygon, message", [(BEIJING, "所选区划"), (WANZHOU, "所选区划"), (SPILLING, "超出您的辖区")])
+def test_a_polygon_must_lie_in_the_region_and_the_scope(yuzhong, polygon, message):
+    with pytest.raises(manual.DraftError, match=message) as info:
+        manual.create_draft(user=yuzhong, data=data(polygon=polygon))
+    assert info.value.field == "polygon"
+    draft = manual.create_draft(user=yuzhong, data=data(polygon=SQUARE))
+    with pytest.raises(manual.DraftError, match="所选区划"):
+        manual.update_draft(user=yuzhong, warning=draft, data={"polygon": BEIJING})
+
+
+@pytest.mark.django_db
+def test_polygon_checks_for_the_city_and_regions_without_a_boundary(admin_user, yuzhong):
+    # the city drafts for any region: the polygon must still touch the chosen region
+    with pytest.raises(manual.DraftError, match="所选区划"):
+        manual.create_draft(user=admin_user, data=data(polygon=WANZHOU))
+    assert manual.create_draft(user=admin_user, data=data(polygon=SPILLING)).polygon == SPILLING
+    assert manual.create_draft(user=admin_user, data=data(region=region("500101"), polygon=WANZHOU)).pk
+    Region.objects.filter(adcode="500103").update(boundary=None)  # no boundary: the region check is skipped
+    assert manual.create_draft(user=admin_user, data=data(region=region("500103"), polygon=BEIJING)).pk
+    yuzhong.profile.region.refresh_from_db()  # the district's own scope has no boundary either: nothing to check
+    assert manual.create_draft(user=yuzhong, data=data(polygon=SPILLING)).pk
+
+
+@pytest.mark.django_db
+def test_api_refuses_a_polygon_outside_the_region(client, yuzhong, token_for):
+    body = {"hazard_type": "rainstorm", "level": "blue", "headline": "北京多边形", "region": "500103", "polygon": BEIJING}
+    response = _call(client, "post", "/manual", token_for(yuzhong), body)
+    assert response.status_code == 400 and "所选区划" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_text_limits(client, yuzhong, yuzhong2, token_for):
+    for name in ("description", "instruction"):
+        with pytest.raises(manual.DraftError, match="上限 4000") as info:
+            manual.create_draft(user=yuzhong, data=data(**{name: "雨" * 4001}))
+        assert info.value.field == name
+    assert len(manual.create_draft(user=yuzhong, data=data(description="雨" * 4000)).description) == 4000
+    body = {"hazard_type": "rainstorm", "level": "blue", "headline": "超长内容", "region": "500103",
+            "description": "x" * 5_000_000}
+    response = _call(client, "post", "/manual", token_for(yuzhong), body)
+    assert response.status_code == 400 and "4000" in response.json()["detail"]
+    assert not EarlyWarning.objects.filter(headline="超长内容").exists()
+    client.force_login(yuzhong)
+    form = {"hazard_type": "rainstorm", "level": "yellow", "headline": "页面超长", "region": region("500103").pk,
+            "onset": "", "expires": "", "description": "", "instruction": "x" * 4001, "polygon": ""}
+    response = client.post(reverse("early_warning:manual_new"), form)
+    assert response.status_code == 200 and 'data-testid="error-instruction"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_long_notes_are_errors_not_truncated(client, yuzhong, yuzhong2, token_for):
+    warning = _pending(yuzhong)
+    with pytest.raises(manual.DraftError, match="300") as info:
+        manual.reject(user=yuzhong2, warning=warning, note="改" * 301)
+    assert info.value.field == "note"
+    with pytest.raises(manual.DraftError, match="300"):
+        manual.approve(user=yuzhong2, warning=warning, note="同" * 301)
+    response = _call(client, "post", f"/manual/{warning.pk}/reject", token_for(yuzhong2), {"note": "改" * 301})
+    assert response.status_code == 400 and "300" in response.json()["detail"]
+    warning.refresh_from_db()
+    assert warning.status == "pending" and warning.review_note == ""
+    manual.reject(user=yuzhong2, warning=warning, note="改" * 300)
+    warning.refresh_from_db()
+    assert warning.review_note == "改" * 300
+
+
+@pytest.mark.django_db
+def test_a_district_does_not_approve_a_city_bureaus_draft(client, yuzhong, admin_user, admin2, token_for,
+                                                          django_capture_on_commit_callbacks):
+    warning = _pending(admin_user, level="yellow", headline="市应急管理局渝中区暴雨黄色预警")  # region 渝中区
+    assert warning.issuer.name == "市应急管理局"
+    assert manual.manual_warnings_for(yuzhong).filter(pk=warning.pk).exists()  # visible to the district ...
+    assert not manual.can_approve(yuzhong, warning) and not manual.can_reject(yuzhong, warning)
+    with pytest.raises(PermissionDenied, match="市级"):  # ... but only the city approves it
+        manual.approve(user=yuzhong, warning=warning)
+    with pytest.raises(PermissionDenied, match="市级"):
+        manual.reject(user=yuzhong, warning=warning, note="不同意")
+    response = _call(client, "post", f"/manual/{warning.pk}/approve", token_for(yuzhong), {})
+    assert response.status_code == 403 and "市级" in response.json()["detail"]
+    assert EarlyWarning.objects.get(pk=warning.pk).status == "pending"
+    with django_capture_on_commit_callbacks(execute=True):
+        manual.approve(user=admin2, warning=warning)
+    assert not manual.can_change_level(yuzhong, EarlyWarning.objects.get(pk=warning.pk))
+    with pytest.raises(PermissionDenied, match="市级"):  # nor adjusts the city's yellow warning
+        manual.change_level(user=yuzhong, warning=warning, level="blue")

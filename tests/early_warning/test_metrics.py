@@ -122,7 +122,7 @@ def test_acknowledgement_per_region_and_level(loop, admin_user):
                            ("渝中区", "yellow", 1, 0, 0, None, None, 0)]
     totals = metrics.acknowledgement_totals(rows)
     assert totals == {"warnings": 3, "called": 6, "acknowledged": 4, "ack_rate": 4 / 6, "median_ack_s": 80.0,
-                      "escalations": 1}
+                      "median_ack_label": "1分20秒", "escalations": 1}
 
 
 @pytest.mark.django_db

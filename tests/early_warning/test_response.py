@@ -24,11 +24,22 @@ from citysafe.hazards.models import ResponsibilityAssignment, RiskPoint
 from citysafe.workplans.errors import PermissionDenied, WorkplanError
 from tests.conftest import make_user
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+def _png_bytes() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
-def png(name="site.png"):
-    return SimpleUploadedFile(name, PNG, content_type="image/png")
+PNG = _png_bytes()  # a real image: photos are verified with Pillow
+
+
+def png(name="site.png", data=PNG):
+    return SimpleUploadedFile(name, data, content_type="image/png")
 
 
 @pytest.fixture
@@ -454,3 +465,126 @@ def test_an_area_wide_warning_gets_only_the_duty_actions(loop):
     response.open_actions(warning)
     assert set(_actions(warning)) == {"on_duty"}
     assert _actions(warning)["on_duty"].owner == loop["duty"]
+
+
+# --- fix round: bounds, lengths, photo verification, yellow defaults, punctuation -------------------------------
+
+@pytest.mark.django_db
+def test_the_evacuated_count_is_bounded(loop, client, token_for):
+    warning = make_warning(loop)
+    evacuate = _actions(warning)["evacuate"]
+    with pytest.raises(WorkplanError, match="不能超过"):
+        response.report_action(user=loop["user"], action=evacuate, evacuated=response.MAX_EVACUATED + 1)
+    client.force_login(loop["user"])
+    url = reverse("early_warning:action_report", args=[evacuate.pk])
+    answer = client.post(url, {"evacuated": "99999999999999999999"})
+    assert answer.status_code == 400 and 'class="text-danger small"' in answer.content.decode()
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token_for(loop['user'])}"}
+    api_url = f"/api/v1/warnings/actions/{evacuate.pk}/reports"
+    answer = client.post(api_url, {"evacuated": "99999999999999999999"}, **headers)
+    assert answer.status_code == 400 and "不能超过" in answer.json()["detail"]
+    assert not evacuate.reports.exists()
+    response.report_action(user=loop["user"], action=evacuate, evacuated=response.MAX_EVACUATED)
+
+
+@pytest.mark.django_db
+def test_the_execution_time_is_bounded(loop, client, token_for):
+    warning = make_warning(loop)
+    patrol = _actions(warning)["patrol"]
+    earliest = min(warning.onset, warning.raised_at) - dt.timedelta(days=1)
+    with pytest.raises(WorkplanError, match="不能早于"):
+        response.report_action(user=loop["user"], action=patrol, executed_at=earliest - dt.timedelta(minutes=1))
+    with pytest.raises(WorkplanError, match="不能晚于"):
+        response.report_action(user=loop["user"], action=patrol,
+                               executed_at=timezone.now() + dt.timedelta(hours=1))
+    response.report_action(user=loop["user"], action=patrol, executed_at=earliest + dt.timedelta(minutes=1))
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token_for(loop['user'])}"}
+    url = f"/api/v1/warnings/actions/{patrol.pk}/reports"
+    for bad in ("0001-01-01T00:00:00", "9999-12-31T23:59:59+08:00", "1999-12-31T00:00:00+08:00", "not a time",
+                "2026-13-45T99:00:00", "2020-01-01T00:00:00+08:00"):
+        answer = client.post(url, {"executed_at": bad}, **headers)
+        assert answer.status_code == 400, (bad, answer.content)
+        assert "执行时间" in answer.json()["detail"]
+    ok = timezone.localtime(timezone.now() - dt.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S")
+    assert client.post(url, {"executed_at": ok}, **headers).status_code == 201  # naive = Beijing time
+    client.force_login(loop["user"])
+    page = client.post(reverse("early_warning:action_report", args=[patrol.pk]),
+                       {"executed_at": "2020-01-01T08:00"})
+    assert page.status_code == 400 and "不能早于" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_note_and_feedback_lengths_are_limited(loop, yuzhong, client, token_for):
+    warning = make_warning(loop)
+    patrol = _actions(warning)["patrol"]
+    with pytest.raises(WorkplanError, match="2000"):
+        response.report_action(user=loop["user"], action=patrol, note="长" * 2001)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token_for(loop['user'])}"}
+    answer = client.post(f"/api/v1/warnings/actions/{patrol.pk}/reports", {"note": "长" * 2001}, **headers)
+    assert answer.status_code == 400 and "2000" in answer.json()["detail"]
+    for kind in ("evacuate", "shutdown"):
+        response.report_action(user=yuzhong, action=_actions(warning)[kind], evacuated=1)
+    _clear(warning)
+    with pytest.raises(WorkplanError, match="4000"):
+        response.close_warning(user=yuzhong, warning=warning, feedback="长" * 4001)
+    district = {"HTTP_AUTHORIZATION": f"Bearer {token_for(yuzhong)}"}
+    answer = client.post(f"/api/v1/warnings/{warning.pk}/close", {"feedback": "长" * 4001},
+                         content_type="application/json", **district)
+    assert answer.status_code == 400 and "4000" in answer.json()["detail"]
+    client.force_login(yuzhong)
+    close_url = reverse("early_warning:warning_close", args=[warning.pk])
+    page = client.post(close_url, {"feedback": "长" * 4001}, follow=True).content.decode()
+    assert "4000" in page
+    warning.refresh_from_db()
+    assert warning.closed_at is None
+    client.post(close_url, {"feedback": "长" * 4000})
+    warning.refresh_from_db()
+    assert warning.closed_at is not None and len(warning.feedback) == 4000
+
+
+@pytest.mark.django_db
+def test_broken_images_behind_an_image_header_are_refused(loop):
+    warning = make_warning(loop)
+    patrol = _actions(warning)["patrol"]
+    for data in (PNG[:40], b"\x89PNG\r\n\x1a\n<html><script>alert(1)</script></html>", PNG[:-20]):
+        with pytest.raises(WorkplanError, match="损坏|有效"):
+            response.report_action(user=loop["user"], action=patrol, photos=[png("x.png", data)])
+    assert not patrol.reports.exists()
+    report = response.report_action(user=loop["user"], action=patrol, photos=[png()])
+    assert report.photos.get().file.read() == PNG  # rewound after the check: stored whole
+
+
+@pytest.mark.django_db
+def test_a_yellow_area_wide_warning_gets_the_duty_action(loop):
+    row = ResponseActionTemplate.objects.get(level="yellow", hazard_type="", kind="on_duty")
+    assert (row.owner_target, row.deadline_minutes, row.required) == ("duty", 240, False)
+    warning = EarlyWarning.objects.create(source_key="cap:area-yellow", hazard_type="rainstorm", level="yellow",
+                                          headline="区域黄色预警", region=loop["region"])
+    response.open_actions(warning)
+    assert set(_actions(warning)) == {"on_duty"} and _actions(warning)["on_duty"].owner == loop["duty"]
+
+
+@pytest.mark.django_db
+def test_an_existing_table_gets_new_default_rows_and_keeps_edits(reference):
+    ResponseActionTemplate.objects.filter(level="yellow", kind="on_duty").delete()  # a database from before
+    ResponseActionTemplate.objects.filter(level="yellow", kind="patrol").update(deadline_minutes=99)
+    assert response.load_default_templates() == 1
+    assert ResponseActionTemplate.objects.get(level="yellow", kind="patrol").deadline_minutes == 99
+    assert ResponseActionTemplate.objects.filter(level="yellow", kind="on_duty").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_ack_page_shows_no_rule_source_and_uses_full_width_punctuation(loop, client, settings):
+    warning = make_warning(loop, description="Rain rule — GB/T 27962-2011 English source text")
+    client.force_login(loop["user"])
+    url = reverse("early_warning:warning_ack", args=[warning.pk])
+    page = client.get(url).content.decode()
+    assert "English source text" not in page and "立即转移受威胁群众" in page and warning.headline in page
+    assert "红色(I级)预警" in page and "风险点：" in page
+    answer = client.post(url, follow=True).content.decode()
+    assert "已确认收到，请按要求落实响应措施" in answer
+    from django.utils import translation
+
+    with translation.override("en"):
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Early warnings" not in page

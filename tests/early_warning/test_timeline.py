@@ -58,22 +58,26 @@ def test_the_timeline_merges_everything_in_time_order(story):
         by_kind.setdefault(item.kind, []).append(item)
     assert by_kind["raised"][0].detail.startswith("红色(I级)") and "88.5" in by_kind["raised"][0].detail
     call = by_kind["call_sent"][0]
-    assert call.actor == "李村长" and "in_app" in call.detail
+    assert call.actor == "李村长" and "站内通知 第1次" in call.detail and "已送达" in call.detail
+    assert "in_app" not in call.detail and "+00:00" not in call.detail and "in-app" in call.title
+    sent = timezone.localtime(story["at"](seconds=10)).strftime("%H:%M:%S")
+    assert sent in call.detail  # Beijing time
+    assert by_kind["cap"][0].label == "CAP 报文(Alert)发出"
     ack = by_kind["ack"][0]
     assert (ack.actor, ack.css, ack.at) == ("李村长", "text-success", story["at"](seconds=60))
     evacuation = by_kind["report"][0]
     assert "转移 42 人" in evacuation.detail and "转移到村小学" in evacuation.detail and len(evacuation.photos) == 1
-    assert evacuation.actor == "李村长" and evacuation.label == "执行反馈: 转移受威胁风险点人员"
+    assert evacuation.actor == "李村长" and evacuation.label == "执行反馈：转移受威胁风险点人员"
     overdue = [i.label for i in by_kind["action_overdue"]]
-    assert overdue == ["措施超时: 值班人员到岗到位", "措施超时: 停工停业、关闭景区和在建工地(熔断)",
-                       "措施超时: 加密巡查、专人值守"]
+    assert overdue == ["措施超时：值班人员到岗到位", "措施超时：停工停业、关闭景区和在建工地(熔断)",
+                       "措施超时：加密巡查、专人值守"]
     assert by_kind["cap"][0].detail == "CAP-TL-1"
     closed = by_kind["closed"][0]
     assert (closed.actor, closed.detail) == ("yuzhong", "42人安全转移, 无人员伤亡")
     opened = {i.label: i for i in by_kind["action_opened"]}
-    assert opened["下达措施: 转移受威胁风险点人员"].actor == "李村长"
-    assert "必须反馈" in opened["下达措施: 转移受威胁风险点人员"].detail
-    assert opened["下达措施: 停工停业、关闭景区和在建工地(熔断)"].actor == story["enterprise"].name
+    assert opened["下达措施：转移受威胁风险点人员"].actor == "李村长"
+    assert "必须反馈" in opened["下达措施：转移受威胁风险点人员"].detail
+    assert opened["下达措施：停工停业、关闭景区和在建工地(熔断)"].actor == story["enterprise"].name
     assert "13812345678" not in str([i.as_dict() for i in items])  # no phone numbers
 
 
@@ -134,3 +138,46 @@ def test_the_close_form_lists_missing_actions(loop, yuzhong, client):  # noqa: F
     panel = client.get(reverse("early_warning:response_panel", args=[warning.pk])).content.decode()
     assert 'data-testid="missing-actions"' in panel and "转移受威胁风险点人员(李村长)" in panel
     assert 'name="feedback"' in panel
+
+
+def test_failed_and_skipped_calls_get_short_chinese_outcomes(loop):  # noqa: F811
+    from citysafe.early_warning.models import CallAttempt
+
+    warning = EarlyWarning.objects.create(source_key="manual:timeline4", hazard_type="landslide", level="red",
+                                          headline="渠道测试", region=loop["region"], risk_point=loop["point"])
+    calls.plan_calls(warning)
+    calls.tick()
+    attempt = CallAttempt.objects.filter(warning=warning, sent_at__isnull=False).first()
+    now = timezone.now()
+    CallAttempt.objects.filter(pk=attempt.pk).update(channel="email", status="failed",
+                                                     result=f"email {now.isoformat()}: skipped: no e-mail address")
+    item = next(i for i in timeline.build_timeline(warning) if i.kind == "call_failed")
+    assert item.detail.startswith("邮件 第1次") and item.detail.endswith("未配置，已跳过")
+    assert "skipped" not in item.detail and "skipped: no e-mail address" in item.title
+    CallAttempt.objects.filter(pk=attempt.pk).update(channel="webhook", result="webhook x: HTTP 500")
+    item = next(i for i in timeline.build_timeline(warning) if i.kind == "call_failed")
+    assert item.detail.startswith("Webhook(短信/语音网关)") and item.detail.endswith("发送失败")
+    CallAttempt.objects.filter(pk=attempt.pk).update(channel="mqtt")
+    assert timeline.channel_label("mqtt") == "MQTT 广播"
+
+
+def test_workflow_events_name_the_user_once(loop, yuzhong):  # noqa: F811
+    warning = EarlyWarning.objects.create(source_key="manual:timeline5", hazard_type="landslide", level="blue",
+                                          headline="起草测试", region=loop["region"], created_by=yuzhong,
+                                          approved_by=yuzhong)
+    WarningEvent.objects.create(warning=warning, kind="drafted", level="blue", note="yuzhong")
+    WarningEvent.objects.create(warning=warning, kind="approved", level="blue", note="yuzhong 同意发布")
+    items = {i.kind: i for i in timeline.build_timeline(warning)}
+    assert items["drafted"].actor == "yuzhong" and "yuzhong" not in items["drafted"].detail
+    assert items["approved"].detail.endswith("同意发布") and "yuzhong" not in items["approved"].detail
+
+
+def test_the_closed_panel_uses_a_full_width_colon(story, yuzhong, client):
+    client.force_login(yuzhong)
+    panel = client.get(reverse("early_warning:response_panel", args=[story["warning"].pk])).content.decode()
+    assert "</strong>：42人安全转移" in panel and 'title="in_app' in panel
+
+
+def test_durations_read_as_minutes_and_seconds():
+    assert [timeline.duration_label(s) for s in (None, 7, 84, 84.4, 3725)] == [
+        "—", "7秒", "1分24秒", "1分24秒", "1小时2分"]

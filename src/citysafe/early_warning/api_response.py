@@ -7,10 +7,12 @@ import datetime as dt
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from citysafe.workplans.errors import PermissionDenied
+from citysafe.workplans.errors import PermissionDenied, WorkplanError
 
 from . import response, selectors, timeline
 from .models import EarlyWarning
@@ -26,6 +28,7 @@ class TimelineItemOut(Schema):
     detail: str
     css: str
     photos: list[int]
+    title: str = ""
 
 
 class TimelineOut(Schema):
@@ -100,6 +103,22 @@ class CloseOut(Schema):
     feedback: str
 
 
+def _parse_time(text: str | None) -> dt.datetime | None:
+    """An ISO 8601 time (naive = Beijing time) in the years ``response.YEAR_RANGE``; WorkplanError (400) else."""
+    if text is None or not text.strip():
+        return None
+    try:
+        value = parse_datetime(text.strip())
+    except ValueError:
+        value = None
+    if value is None:
+        raise WorkplanError(_("执行时间格式不正确，应为 ISO 8601，如 2026-07-01T08:30:00+08:00"))
+    low, high = response.YEAR_RANGE
+    if not low <= value.year <= high:
+        raise WorkplanError(_("执行时间须在 %(a)s 年至 %(b)s 年之间") % {"a": low, "b": high})
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
 def _detailed(user, warning) -> bool:
     return response.in_region_scope(user, warning) or response.was_called(user, warning)
 
@@ -143,12 +162,14 @@ def warning_actions(request, warning_id: int):
 
 @router.post("/actions/{action_id}/reports", response={201: ReportOut}, summary="措施执行反馈(可附照片)")
 def report_action(request, action_id: int, evacuated: int | None = Form(None), note: str = Form(""),
-                  executed_at: dt.datetime | None = Form(None), photos: list[UploadedFile] = File(None)):
-    """multipart/form-data: ``evacuated`` (required for evacuations), ``note``, ``executed_at`` (ISO 8601 with
-    offset), ``photos`` (0..5 images)."""
+                  executed_at: str | None = Form(None, description="ISO 8601，如 2026-07-01T08:30:00+08:00；"
+                                                                     "不带时区的按北京时间"),
+                  photos: list[UploadedFile] = File(None)):
+    """multipart/form-data: ``evacuated`` (0..1000000, required for evacuations), ``note`` (≤ 2000 characters),
+    ``executed_at`` (ISO 8601, with offset or Beijing time; from a day before the warning's onset to now),
+    ``photos`` (0..5 images)."""
     action = get_object_or_404(response.actions_for(request.user), pk=action_id)
-    if executed_at is not None and timezone.is_naive(executed_at):
-        executed_at = timezone.make_aware(executed_at)
+    executed_at = _parse_time(executed_at)
     report = response.report_action(user=request.user, action=action, executed_at=executed_at,
                                     evacuated=evacuated, note=note, photos=photos or [])
     action.refresh_from_db()
@@ -161,7 +182,7 @@ def report_action(request, action_id: int, evacuated: int | None = Form(None), n
 def warning_close(request, warning_id: int, payload: CloseIn):
     warning = get_object_or_404(selectors.warnings_for(request.user), pk=warning_id)
     if not response.writer_in_scope(request.user, warning):
-        raise PermissionDenied("只有预警所在区域的操作员可以闭环")
+        raise PermissionDenied(_("只有预警所在区域的操作员可以闭环"))
     warning = response.close_warning(user=request.user, warning=warning, feedback=payload.feedback)
     return {"warning_id": warning.pk, "closed_at": warning.closed_at, "closed_by": warning.closed_by.get_username(),
             "feedback": warning.feedback}

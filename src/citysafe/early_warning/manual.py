@@ -4,7 +4,7 @@ engine and CAP warnings (CAP Alert export, 叫应, response actions).
 Life cycle (``EarlyWarning.status``)::
 
     DRAFT --submit--> PENDING --approve--> ACTIVE --change_level--> ACTIVE (upgraded / downgraded)
-      ^                  |                    \\--services.end_warning--> CANCELLED / EXPIRED
+      ^                  |                    \\--services.end_warning--> CLEARED (解除) / CANCELLED (撤销) / EXPIRED
       \\----reject--------/
 
 * Writers (municipal admin, district operator, department operator) draft for a region in their scope; the draft
@@ -45,6 +45,11 @@ DEFAULT_ISSUE_LEVELS = {"district": ["blue", "yellow"], "city": ["blue", "yellow
 DRAFT_FIELDS = ("hazard_type", "level", "headline", "description", "instruction", "region", "area_desc", "polygon",
                 "onset", "expires", "is_public")
 OPEN_STATUSES = (WarningStatus.DRAFT, WarningStatus.PENDING)
+TEXT_LIMIT = 4000  # description, instruction (characters)
+NOTE_LIMIT = 300  # review notes, change and end notes (characters)
+YEAR_RANGE = (2000, 2100)  # onset / expires, also after conversion to UTC
+POLYGON_TOLERANCE_DEG = 0.005  # about 500 m: a hand-drawn polygon may overshoot the scope boundary this much
+END_KINDS = ("cleared", "cancelled")
 
 
 class DraftError(WorkplanError):
@@ -106,8 +111,14 @@ def _level_label(level: str) -> str:
     return str(dict(Level.choices).get(level, level))
 
 
-def check_authority(user, level: str, region: Region | None) -> None:
-    """Raise ``PermissionDenied`` unless ``user`` may issue a warning of ``level`` for ``region``."""
+_NO_ISSUER = object()
+
+
+def check_authority(user, level: str, region: Region | None, issuer=_NO_ISSUER) -> None:
+    """Raise ``PermissionDenied`` unless ``user`` may issue a warning of ``level`` for ``region``.
+
+    ``issuer`` (the drafting / issuing ``Organization``, or None), when given: a district acts only on warnings of
+    organisations of its own region (a city bureau's warning needs city approval, whatever its level or region)."""
     authority = authority_of(user)
     if authority is None:
         raise PermissionDenied(_("您没有签发预警的权限(市级管理员或区县操作员方可签发)"))
@@ -115,6 +126,11 @@ def check_authority(user, level: str, region: Region | None) -> None:
         own = user.profile.region
         if region is None or not region.path.startswith(own.path):
             raise PermissionDenied(_("区县只能签发本辖区的预警"))
+        if issuer is not _NO_ISSUER:
+            issuer_region = getattr(issuer, "region", None) if issuer is not None else None
+            if issuer_region is None or not issuer_region.path.startswith(own.path):
+                raise PermissionDenied(_("该预警由%(org)s发布，区县只能审批、调整或解除本辖区单位的预警，须由市级办理")
+                                       % {"org": getattr(issuer, "name", None) or _("市级单位")})
     if level not in issue_levels().get(authority, []):
         allowed = "、".join(_level_label(lv) for lv in issue_levels().get(authority, []))
         if authority == "district":
@@ -124,9 +140,9 @@ def check_authority(user, level: str, region: Region | None) -> None:
                                % {"level": _level_label(level), "levels": allowed or "—"})
 
 
-def may_issue(user, level: str, region: Region | None) -> bool:
+def may_issue(user, level: str, region: Region | None, issuer=_NO_ISSUER) -> bool:
     try:
-        check_authority(user, level, region)
+        check_authority(user, level, region, issuer)
     except PermissionDenied:
         return False
     return True
@@ -148,17 +164,47 @@ def can_edit(user, warning: EarlyWarning) -> bool:
 
 def can_approve(user, warning: EarlyWarning) -> bool:
     """For the buttons; ``approve`` checks again under the row lock."""
-    return (warning.status == WarningStatus.PENDING and may_issue(user, warning.level, warning.region)
+    return (warning.status == WarningStatus.PENDING and may_issue(user, warning.level, warning.region, warning.issuer)
             and not (four_eyes() and warning.submitted_by_id == user.pk))
 
 
 def can_reject(user, warning: EarlyWarning) -> bool:
-    return warning.status == WarningStatus.PENDING and may_issue(user, warning.level, warning.region)
+    return warning.status == WarningStatus.PENDING and may_issue(user, warning.level, warning.region, warning.issuer)
 
 
 def can_change_level(user, warning: EarlyWarning) -> bool:
     return (warning.status == WarningStatus.ACTIVE and is_manual(warning)
-            and may_issue(user, warning.level, warning.region))
+            and may_issue(user, warning.level, warning.region, warning.issuer))
+
+
+def check_end(user, warning: EarlyWarning) -> None:
+    """Raise ``PermissionDenied`` unless ``user`` may end (lift or withdraw) the active ``warning``: the city always;
+    otherwise a writer whose scope covers the warning's region and who has issuing authority for its level (and,
+    for a warning with an issuing organisation, that organisation is of the district's region)."""
+    from citysafe.core.roles import can_write
+
+    if is_municipal(user):
+        return
+    if not can_write(user):
+        raise PermissionDenied(_("您没有解除或撤销预警的权限"))
+    profile = _profile(user)
+    own = profile.region if profile is not None and profile.region_id else None
+    if own is None or warning.region_id is None or not warning.region.path.startswith(own.path):
+        raise PermissionDenied(_("只能解除或撤销本辖区的预警"))
+    if warning.issuer_id is not None:
+        check_authority(user, warning.level, warning.region, warning.issuer)
+    else:
+        check_authority(user, warning.level, warning.region)
+
+
+def can_end(user, warning: EarlyWarning) -> bool:
+    if warning.status != WarningStatus.ACTIVE:
+        return False
+    try:
+        check_end(user, warning)
+    except PermissionDenied:
+        return False
+    return True
 
 
 def manual_warnings_for(user) -> QuerySet:
@@ -219,19 +265,83 @@ def validate_polygon(value) -> dict | None:
     return {"type": value["type"], "coordinates": value["coordinates"]}
 
 
+def _shape(geojson):
+    """A valid shapely geometry of a stored GeoJSON boundary, or None (missing or unreadable)."""
+    from shapely.geometry import shape
+
+    if not geojson:
+        return None
+    try:
+        geometry = shape(geojson)
+        if not geometry.is_valid:
+            geometry = geometry.buffer(0)
+    except Exception:  # noqa: BLE001 - a broken boundary skips the check rather than blocking every draft
+        return None
+    return None if geometry.is_empty else geometry
+
+
+def check_polygon_region(user, polygon: dict | None, region: Region) -> None:
+    """The polygon must intersect the warning region's boundary and lie within the user's scope (the user's region
+    boundary, about 500 m tolerance; the city and municipal departments: no further limit).  A region without a
+    boundary skips that part of the check."""
+    from shapely.geometry import shape
+
+    if not polygon:
+        return
+    geometry = shape(polygon)
+    if not geometry.is_valid:
+        geometry = geometry.buffer(0)
+    boundary = _shape(region.boundary)
+    if boundary is not None and not geometry.intersects(boundary):
+        raise DraftError(_("范围多边形不在所选区划（%(region)s）范围内，请检查坐标或区划")
+                         % {"region": region.name}, "polygon")
+    if is_municipal(user):
+        return
+    profile = _profile(user)
+    own = profile.region if profile is not None and profile.region_id else None
+    scope = _shape(own.boundary) if own is not None else None
+    if scope is not None and not geometry.within(scope.buffer(POLYGON_TOLERANCE_DEG)):
+        raise DraftError(_("范围多边形超出您的辖区（%(region)s），请只划定辖区内的范围")
+                         % {"region": own.name}, "polygon")
+
+
 def _aware(value, field):
     if value is None or value == "":
         return None
     if isinstance(value, str):
         from django.utils.dateparse import parse_datetime
 
-        parsed = parse_datetime(value)
+        try:
+            parsed = parse_datetime(value)
+        except ValueError:
+            parsed = None
         if parsed is None:
             raise DraftError(_("时间格式无效"), field)
         value = parsed
     if not isinstance(value, dt.datetime):
         raise DraftError(_("时间格式无效"), field)
-    return value if timezone.is_aware(value) else timezone.make_aware(value)
+    low, high = YEAR_RANGE
+    message = _("时间须在 %(low)s 年至 %(high)s 年之间") % {"low": low, "high": high}
+    if not low <= value.year <= high:
+        raise DraftError(message, field)
+    try:
+        value = value if timezone.is_aware(value) else timezone.make_aware(value)
+        utc = value.astimezone(dt.UTC)
+    except (OverflowError, ValueError) as exc:
+        raise DraftError(message, field) from exc
+    if not low <= utc.year <= high:
+        raise DraftError(message, field)
+    return value
+
+
+def clean_note(note, field: str = "note") -> str:
+    """A stripped note of at most ``NOTE_LIMIT`` characters (longer: an error, never silently cut)."""
+    if note is not None and not isinstance(note, str):
+        raise DraftError(_("说明须为文字"), field)
+    note = (note or "").strip()
+    if len(note) > NOTE_LIMIT:
+        raise DraftError(_("说明不能超过 %(n)s 字（当前 %(len)s 字）") % {"n": NOTE_LIMIT, "len": len(note)}, field)
+    return note
 
 
 def clean_draft(user, data: dict, current: EarlyWarning | None = None) -> dict:
@@ -257,10 +367,13 @@ def clean_draft(user, data: dict, current: EarlyWarning | None = None) -> dict:
     if len(headline) > 300:
         raise DraftError(_("标题不能超过 300 字"), "headline")
     out["headline"] = headline
-    for name, limit in (("description", None), ("instruction", None), ("area_desc", 300)):
-        text = (merged.get(name) or "").strip()
-        if limit and len(text) > limit:
-            raise DraftError(_("内容过长(上限 %(n)s 字)") % {"n": limit}, name)
+    for name, limit in (("description", TEXT_LIMIT), ("instruction", TEXT_LIMIT), ("area_desc", 300)):
+        text = merged.get(name) or ""
+        if not isinstance(text, str):
+            raise DraftError(_("内容须为文字"), name)
+        text = text.strip()
+        if len(text) > limit:
+            raise DraftError(_("内容过长（上限 %(n)s 字，当前 %(len)s 字）") % {"n": limit, "len": len(text)}, name)
         out[name] = text
     region = merged.get("region")
     if region is not None and not isinstance(region, Region):
@@ -269,6 +382,7 @@ def clean_draft(user, data: dict, current: EarlyWarning | None = None) -> dict:
         raise DraftError(_("请选择您辖区内的区划"), "region")
     out["region"] = region
     out["polygon"] = validate_polygon(merged.get("polygon"))
+    check_polygon_region(user, out["polygon"], region)
     out["onset"] = _aware(merged.get("onset"), "onset") or timezone.now()
     out["expires"] = _aware(merged.get("expires"), "expires")
     if out["expires"] is not None and out["expires"] <= out["onset"]:
@@ -280,7 +394,7 @@ def clean_draft(user, data: dict, current: EarlyWarning | None = None) -> dict:
 # --- writes -----------------------------------------------------------------------------------------------------------
 
 def _locked(warning: EarlyWarning) -> EarlyWarning:
-    return (EarlyWarning.objects.select_for_update(of=("self",)).select_related("region")
+    return (EarlyWarning.objects.select_for_update(of=("self",)).select_related("region", "issuer__region")
             .get(pk=warning.pk if isinstance(warning, EarlyWarning) else warning))
 
 
@@ -378,7 +492,8 @@ def approve(*, user, warning: EarlyWarning, note: str = "") -> EarlyWarning:
     and "raised"; after commit the warning enters the loop (CAP Alert, 叫应, response actions)."""
     warning = _locked(warning)
     _require_pending(warning)
-    check_authority(user, warning.level, warning.region)
+    check_authority(user, warning.level, warning.region, warning.issuer)
+    note = clean_note(note)
     if four_eyes() and warning.submitted_by_id == user.pk:
         raise PermissionDenied(_("审批签发人不能是提交人(双人复核)"))
     now = timezone.now()
@@ -386,7 +501,7 @@ def approve(*, user, warning: EarlyWarning, note: str = "") -> EarlyWarning:
         raise DraftError(_("失效时间已过,请退回修改"), "expires")
     warning.status, warning.approved_by, warning.approved_at = WarningStatus.ACTIVE, user, now
     warning.raised_at = warning.updated_at = now
-    warning.review_note = note.strip()[:300]
+    warning.review_note = note
     warning.save(update_fields=["status", "approved_by", "approved_at", "raised_at", "updated_at", "review_note"])
     WarningEvent.objects.create(warning=warning, kind="approved", level=warning.level, at=now,
                                 note=(f"{user.get_username()} {warning.review_note}").strip()[:300])
@@ -402,12 +517,12 @@ def reject(*, user, warning: EarlyWarning, note: str) -> EarlyWarning:
     a rejection issues nothing."""
     warning = _locked(warning)
     _require_pending(warning)
-    check_authority(user, warning.level, warning.region)
-    note = (note or "").strip()
+    check_authority(user, warning.level, warning.region, warning.issuer)
+    note = clean_note(note)
     if not note:
         raise DraftError(_("退回须填写审批意见"), "note")
     now = timezone.now()
-    warning.status, warning.review_note, warning.updated_at = WarningStatus.DRAFT, note[:300], now
+    warning.status, warning.review_note, warning.updated_at = WarningStatus.DRAFT, note, now
     warning.save(update_fields=["status", "review_note", "updated_at"])
     WarningEvent.objects.create(warning=warning, kind="rejected", level=warning.level, at=now,
                                 note=f"{user.get_username()}: {note}"[:300])
@@ -429,13 +544,14 @@ def change_level(*, user, warning: EarlyWarning, level: str, note: str = "") -> 
         raise DraftError(_("请选择预警级别"), "level")
     if level == warning.level:
         raise DraftError(_("级别未变化"), "level")
-    check_authority(user, warning.level, warning.region)
-    check_authority(user, level, warning.region)
+    note = clean_note(note)
+    check_authority(user, warning.level, warning.region, warning.issuer)
+    check_authority(user, level, warning.region, warning.issuer)
     previous, now = warning.level, timezone.now()
     kind = "upgraded" if LEVEL_ORDER[level] > LEVEL_ORDER[previous] else "downgraded"
     warning.level, warning.updated_at = level, now
     warning.save(update_fields=["level", "updated_at"])
     WarningEvent.objects.create(warning=warning, kind=kind, level=level, previous_level=previous, at=now,
-                                note=(f"{user.get_username()} {note.strip()}").strip()[:300])
+                                note=(f"{user.get_username()} {note}").strip()[:300])
     _into_loop(warning.pk, kind)
     return warning

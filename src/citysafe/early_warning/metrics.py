@@ -134,6 +134,12 @@ class AckRow:
     def median_ack_s(self) -> float | None:
         return statistics.median(self.ack_seconds) if self.ack_seconds else None
 
+    @property
+    def median_ack_label(self) -> str:
+        from .timeline import duration_label
+
+        return duration_label(self.median_ack_s) if self.median_ack_s is not None else ""
+
     def as_dict(self) -> dict:
         return {"region_id": self.region_id, "region": self.region, "adcode": self.adcode, "level": self.level,
                 "level_label": self.level_label, "warnings": self.warnings, "called": self.called,
@@ -193,7 +199,14 @@ def acknowledgement_totals(rows: list[AckRow]) -> dict:
     acknowledged = sum(r.acknowledged for r in rows)
     return {"warnings": sum(r.warnings for r in rows), "called": called, "acknowledged": acknowledged,
             "ack_rate": _rate(acknowledged, called), "median_ack_s": statistics.median(seconds) if seconds else None,
+            "median_ack_label": _duration(statistics.median(seconds)) if seconds else "",
             "escalations": sum(r.escalations for r in rows)}
+
+
+def _duration(seconds: float) -> str:
+    from .timeline import duration_label
+
+    return duration_label(seconds)
 
 
 def acknowledgement_by_region(rows: list[AckRow]) -> list[dict]:

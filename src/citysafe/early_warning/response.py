@@ -52,10 +52,15 @@ log = logging.getLogger(__name__)
 MAX_PHOTOS = 5  # project default: enough for before/after views of one site, small enough for a phone upload
 PHOTO_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".gif"}
 FUTURE_SKEW = dt.timedelta(minutes=5)  # a phone clock may run a little ahead; later execution times are refused
+PAST_SLACK = dt.timedelta(days=1)  # project default: work done up to a day before the warning (pre-emptive) counts
+YEAR_RANGE = (2000, 2100)  # execution times outside these years are typing errors
+MAX_EVACUATED = 1_000_000  # project default: more than the population of any district served in one action
+MAX_NOTE = 2000  # characters of an execution report's note (the web form's limit)
+MAX_FEEDBACK = 4000  # characters of the closing feedback
 ENDED = (WarningStatus.CLEARED, WarningStatus.CANCELLED, WarningStatus.EXPIRED)
 
-SOURCE = ("渝府发〔2026〕1号 三(十)「预警—响应—执行—反馈」闭环、递进式分级响应、紧急熔断措施; 一(三) 景区景点、"
-          "在建项目等单位巡查巡护、转移避险、关停熔断职责; 时限为项目默认值, 可编辑")
+SOURCE = ("渝府发〔2026〕1号 三(十)「预警—响应—执行—反馈」闭环、递进式分级响应、紧急熔断措施；一(三) 景区景点、"
+          "在建项目等单位巡查巡护、转移避险、关停熔断职责；时限为项目默认值，可编辑")
 
 # The default response table: (kind, title, owner, minutes, required).  Which measure belongs to which level follows
 # the seed's progressive graded response and Chongqing practice (red: evacuate and circuit-break; orange: patrol
@@ -74,6 +79,7 @@ DEFAULT_ACTIONS: dict[str, list[tuple]] = {
     ],
     "yellow": [
         (ActionKind.PATROL, "巡查风险点", ActionOwner.VILLAGE, 240, True),
+        (ActionKind.ON_DUTY, "值班值守、关注预警变化", ActionOwner.DUTY, 240, False),
     ],
     "blue": [
         (ActionKind.ON_DUTY, "值班值守、关注预警变化", ActionOwner.DUTY, 120, False),
@@ -86,8 +92,10 @@ DEFAULT_ACTIONS: dict[str, list[tuple]] = {
 @transaction.atomic
 def load_default_templates() -> int:
     """Store ``DEFAULT_ACTIONS`` as any-hazard template rows.  A level that already has an any-hazard row of a kind
-    keeps it with its edits (owner, minutes …); to drop a default, untick "启用" rather than deleting the row, or
-    ``citysafe setup`` brings it back.  Returns the rows created (0 on the second run)."""
+    keeps it with its edits (owner, minutes …); a default row added in a later release (e.g. yellow's duty row) is
+    created on an existing database by the next run, since the check is per (level, any hazard, kind).  To drop a
+    default, untick "启用" rather than deleting the row, or ``citysafe setup`` brings it back.  Returns the rows
+    created (0 on the second run)."""
     created = 0
     for level, rows in DEFAULT_ACTIONS.items():
         for order, (kind, title, owner, minutes, required) in enumerate(rows, start=1):
@@ -286,8 +294,9 @@ _IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
 
 
 def _check_photo(upload) -> None:
-    """Allowed upload (``core.uploads.validate_upload``), an image extension, and image bytes (magic number), so a
-    renamed document cannot pass as a photo."""
+    """Allowed upload (``core.uploads.validate_upload``), an image extension, image bytes (magic number), and an
+    image Pillow can read to the end (``verify``), so a renamed document, a truncated file or HTML behind an image
+    header cannot pass as a photo."""
     from pathlib import Path
 
     from citysafe.core.uploads import validate_upload
@@ -295,32 +304,64 @@ def _check_photo(upload) -> None:
     try:
         validate_upload(upload)
     except ValidationError as exc:
-        raise WorkplanError("; ".join(exc.messages)) from exc
+        raise WorkplanError("；".join(exc.messages)) from exc
     if Path(upload.name or "").suffix.lower() not in PHOTO_EXTENSIONS:
-        raise WorkplanError(_("照片须为 JPG、PNG、WEBP 或 GIF 图片: %(name)s") % {"name": upload.name})
+        raise WorkplanError(_("照片须为 JPG、PNG、WEBP 或 GIF 图片：%(name)s") % {"name": upload.name})
     head = upload.read(12)
     upload.seek(0)
     if not (head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")):
-        raise WorkplanError(_("文件不是有效的图片: %(name)s") % {"name": upload.name})
+        raise WorkplanError(_("文件不是有效的图片：%(name)s") % {"name": upload.name})
+    from PIL import Image
+
+    try:
+        with Image.open(upload) as image:
+            image.verify()  # reads the whole file: truncated or corrupt data raises
+    except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds (OSError, SyntaxError, ValueError …)
+        raise WorkplanError(_("图片已损坏或不完整，无法读取：%(name)s") % {"name": upload.name}) from exc
+    finally:
+        upload.seek(0)
+
+
+def earliest_execution(warning: EarlyWarning) -> dt.datetime:
+    """The earliest execution time accepted for the warning's actions: its onset (or raising, if earlier) minus
+    ``PAST_SLACK``."""
+    return min(t for t in (warning.onset, warning.raised_at) if t is not None) - PAST_SLACK
+
+
+def check_executed_at(executed_at: dt.datetime, warning: EarlyWarning, now=None) -> None:
+    """Raise WorkplanError unless ``executed_at`` (aware) lies between ``earliest_execution`` and now +
+    ``FUTURE_SKEW`` (and in the years ``YEAR_RANGE``)."""
+    now = now or timezone.now()
+    if not YEAR_RANGE[0] <= executed_at.year <= YEAR_RANGE[1]:
+        raise WorkplanError(_("执行时间须在 %(a)s 年至 %(b)s 年之间") % {"a": YEAR_RANGE[0], "b": YEAR_RANGE[1]})
+    if executed_at > now + FUTURE_SKEW:
+        raise WorkplanError(_("执行时间不能晚于当前时间"))
+    earliest = earliest_execution(warning)
+    if executed_at < earliest:
+        raise WorkplanError(_("执行时间不能早于 %(at)s（预警开始前一天）") % {
+            "at": timezone.localtime(earliest).strftime("%Y-%m-%d %H:%M")})
 
 
 def report_action(*, user, action: ResponseAction, executed_at=None, evacuated: int | None = None, note: str = "",
                   photos=(), now=None) -> ExecutionReport:
     """Record an execution report (a warning that has since ended can still be reported).
 
-    ``executed_at`` aware datetime (default now; at most ``FUTURE_SKEW`` ahead); ``evacuated`` people (≥ 0,
-    required for evacuations); ``photos`` up to ``MAX_PHOTOS`` uploaded image files.  The first report sets the
+    ``executed_at`` aware datetime (default now; ``check_executed_at``); ``evacuated`` people (0 ..
+    ``MAX_EVACUATED``, required for evacuations); ``note`` up to ``MAX_NOTE`` characters; ``photos`` up to ``MAX_PHOTOS`` uploaded image files.  The first report sets the
     action REPORTED with ``reported_at``.  Raises PermissionDenied / WorkplanError."""
     now = now or timezone.now()
     if not can_report(user, action):
-        raise PermissionDenied(_("您不是该措施的责任人, 也不负责该区域"))
+        raise PermissionDenied(_("您不是该措施的责任人，也不负责该区域"))
     if action.status == ActionStatus.CANCELLED:
-        raise WorkplanError(_("该措施已取消, 无需反馈"))
+        raise WorkplanError(_("该措施已取消，无需反馈"))
     executed_at = executed_at or now
-    if executed_at > now + FUTURE_SKEW:
-        raise WorkplanError(_("执行时间不能晚于当前时间"))
+    check_executed_at(executed_at, action.warning, now)
     if evacuated is not None and evacuated < 0:
         raise WorkplanError(_("转移人数不能为负数"))
+    if evacuated is not None and evacuated > MAX_EVACUATED:
+        raise WorkplanError(_("转移人数不能超过 %(n)s") % {"n": MAX_EVACUATED})
+    if len(note or "") > MAX_NOTE:
+        raise WorkplanError(_("情况说明不能超过 %(n)s 个字") % {"n": MAX_NOTE})
     if action.kind == ActionKind.EVACUATE and evacuated is None:
         raise WorkplanError(_("人员转移措施须填写转移人数"))
     photos = [p for p in photos or () if p]
@@ -365,16 +406,18 @@ def close_warning(*, user, warning: EarlyWarning, feedback: str, now=None) -> Ea
     feedback = (feedback or "").strip()
     if not feedback:
         raise WorkplanError(_("请填写反馈"))
+    if len(feedback) > MAX_FEEDBACK:
+        raise WorkplanError(_("反馈不能超过 %(n)s 个字") % {"n": MAX_FEEDBACK})
     with acting_as(user), transaction.atomic():
         warning = EarlyWarning.objects.select_for_update(of=("self",)).select_related("region").get(pk=warning.pk)
         if warning.status not in ENDED:
-            raise WorkplanError(_("预警仍在生效, 解除、撤销或过期后才能闭环"))
+            raise WorkplanError(_("预警仍在生效，解除、撤销或过期后才能闭环"))
         if warning.closed_at:
             raise WorkplanError(_("该预警已闭环"))
         missing = missing_actions(warning)
         if missing:
             names = "、".join(f"{a.title}({a.owner or a.owner_organization or '-'})" for a in missing)
-            raise WorkplanError(_("以下必须反馈的措施尚未反馈: %(names)s") % {"names": names})
+            raise WorkplanError(_("以下必须反馈的措施尚未反馈：%(names)s") % {"names": names})
         warning.closed_at, warning.closed_by, warning.feedback = now, user, feedback
         warning.save(update_fields=["closed_at", "closed_by", "feedback"])
         WarningEvent.objects.create(warning=warning, kind="closed", at=now, note=feedback[:300])
@@ -439,5 +482,5 @@ def acknowledge(*, user, warning: EarlyWarning, channel: str = "in_app"):
     with acting_as(user):
         ack = calls.acknowledge(warning, person, channel=channel)
     if ack is None:
-        raise WorkplanError(_("预警已结束, 无需确认"))
+        raise WorkplanError(_("预警已结束，无需确认"))
     return ack

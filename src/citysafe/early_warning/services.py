@@ -270,19 +270,39 @@ def load_default_rules() -> int:
 
 @transaction.atomic
 def end_warning(*, user, warning: EarlyWarning, kind: str = "cancelled", note: str = "") -> EarlyWarning:
-    """Cancel (withdraw) or expire an active warning by hand."""
-    if warning.status != WarningStatus.ACTIVE:
-        from citysafe.workplans.errors import WorkplanError
+    """End an active warning: "cleared" (解除: the danger is over; response actions stay open and must be reported
+    before closing), "cancelled" (撤销: issued in error; open actions are cancelled) or "expired" (the worker).
 
-        raise WorkplanError(_("该预警已结束"))
-    now = timezone.now()
-    warning.status = WarningStatus.CANCELLED if kind == "cancelled" else WarningStatus.EXPIRED
-    warning.ended_at = warning.updated_at = now
-    warning.save(update_fields=["status", "ended_at", "updated_at"])
-    WarningEvent.objects.create(warning=warning, kind=kind, previous_level=warning.level, at=now, note=note[:300])
-    pk = warning.pk
-    transaction.on_commit(lambda: _calls_after([(pk, kind)]))
-    return warning
+    ``user`` None is the system (``expire_due``); a person needs ``manual.check_end`` (the city always; a writer
+    whose scope covers the warning's region with issuing authority for its level).  Event of the same kind; after
+    commit the same hook as every warning change (叫应, response actions)."""
+    from citysafe.core.audit import acting_as
+    from citysafe.workplans.errors import WorkplanError
+
+    from . import manual
+
+    end_status = {"cleared": WarningStatus.CLEARED, "cancelled": WarningStatus.CANCELLED,
+                  "expired": WarningStatus.EXPIRED}
+    with acting_as(user):
+        if kind not in end_status:
+            raise WorkplanError(_("未知的结束方式：%(kind)s") % {"kind": kind})
+        if user is not None and kind == "expired":
+            raise WorkplanError(_("过期由系统按失效时间处理，请选择解除或撤销"))
+        note = manual.clean_note(note)
+        locked = EarlyWarning.objects.select_for_update(of=("self",)).only("pk", "status").get(pk=warning.pk)
+        warning.status = locked.status  # the caller's instance, up to date under the row lock
+        if user is not None:
+            manual.check_end(user, warning)
+        if warning.status != WarningStatus.ACTIVE:
+            raise WorkplanError(_("该预警已结束"))
+        now = timezone.now()
+        warning.status = end_status[kind]
+        warning.ended_at = warning.updated_at = now
+        warning.save(update_fields=["status", "ended_at", "updated_at"])
+        WarningEvent.objects.create(warning=warning, kind=kind, previous_level=warning.level, at=now, note=note)
+        pk = warning.pk
+        transaction.on_commit(lambda: _calls_after([(pk, kind)]))
+        return warning
 
 
 def expire_due(now=None) -> int:

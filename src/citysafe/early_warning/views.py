@@ -2,15 +2,14 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from citysafe.core.roles import is_municipal
 from citysafe.workplans.errors import WorkplanError
 
-from . import selectors, services
+from . import manual, selectors, services
 from .models import LEVEL_ORDER, WarningStatus
 
 
@@ -44,17 +43,22 @@ def warning_detail(request, pk):
 
     return render(request, "early_warning/warning_detail.html", {
         "warning": warning, "device": Device.objects.filter(pk=warning.device_id).first() if warning.device_id else None, "cap_messages": warning.cap_messages.all()[:20],
-        "can_end": is_municipal(request.user) and warning.status == WarningStatus.ACTIVE})
+        "can_end": manual.can_end(request.user, warning)})
 
 
 @login_required
 @require_POST
 def warning_end(request, pk):
+    """Lift (kind "cleared", 解除) or withdraw (kind "cancelled", 撤销) an active warning; a refusal is a message."""
     warning = get_object_or_404(selectors.warnings_for(request.user), pk=pk)
-    if not is_municipal(request.user):
-        raise HttpForbidden
+    kind = request.POST.get("kind", "cleared")
+    if kind not in manual.END_KINDS:
+        messages.error(request, _("请选择解除预警或撤销预警"))
+        return redirect("early_warning:warning_detail", pk)
     try:
-        services.end_warning(user=request.user, warning=warning, note=request.POST.get("note", ""))
-    except WorkplanError as exc:
+        services.end_warning(user=request.user, warning=warning, kind=kind, note=request.POST.get("note", ""))
+    except WorkplanError as exc:  # PermissionDenied included
         messages.error(request, str(exc))
+    else:
+        messages.success(request, _("预警已解除") if kind == "cleared" else _("预警已撤销"))
     return redirect("early_warning:warning_detail", pk)

@@ -36,8 +36,9 @@ class ManualWarningForm(forms.Form):
     expires = forms.DateTimeField(label=gettext_lazy("失效时间"), required=False,
                                   widget=forms.DateTimeInput(attrs=_DT_WIDGET, format=_DT_FORMAT))
     is_public = forms.BooleanField(label=gettext_lazy("公开发布"), required=False)
-    description = forms.CharField(label=gettext_lazy("内容"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    instruction = forms.CharField(label=gettext_lazy("防御指南"), required=False,
+    description = forms.CharField(label=gettext_lazy("内容"), required=False, max_length=manual.TEXT_LIMIT,
+                                  widget=forms.Textarea(attrs={"rows": 4}))
+    instruction = forms.CharField(label=gettext_lazy("防御指南"), required=False, max_length=manual.TEXT_LIMIT,
                                   widget=forms.Textarea(attrs={"rows": 4}))
     polygon = forms.CharField(label=gettext_lazy("范围多边形(GeoJSON, WGS84, 可选)"), required=False,
                               widget=forms.Textarea(attrs={"rows": 3, "class": "form-control font-monospace"}))
@@ -123,7 +124,7 @@ def manual_detail(request, pk):
         "four_eyes_blocked": (warning.status == WarningStatus.PENDING and manual.can_reject(user, warning)
                               and not manual.can_approve(user, warning)),
         "levels": [(v, lbl) for v, lbl in Level.choices if v != warning.level and can_change
-                   and manual.may_issue(user, v, warning.region)],
+                   and manual.may_issue(user, v, warning.region, warning.issuer)],
         "polygon_json": json.dumps(warning.polygon, ensure_ascii=False) if warning.polygon else ""})
 
 

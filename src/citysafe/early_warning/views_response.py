@@ -32,15 +32,33 @@ class ReportForm(forms.Form):
                                       input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
                                       widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     evacuated = forms.IntegerField(label=gettext_lazy("转移人数"), required=False, min_value=0,
+                                   max_value=response.MAX_EVACUATED,
                                    widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
-    note = forms.CharField(label=gettext_lazy("情况说明"), required=False, max_length=2000,
+    note = forms.CharField(label=gettext_lazy("情况说明"), required=False, max_length=response.MAX_NOTE,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, action=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.action = action
         if action is not None and action.kind == ActionKind.EVACUATE:
             self.fields["evacuated"].required = True
         bootstrap(self)
+
+    def clean_executed_at(self):
+        value = self.cleaned_data.get("executed_at")
+        if value is not None and self.action is not None:
+            try:
+                response.check_executed_at(value, self.action.warning)
+            except WorkplanError as exc:
+                raise forms.ValidationError(str(exc)) from exc
+        return value
+
+
+class CloseForm(forms.Form):
+    """The closing feedback (``response.close_warning`` checks the rest)."""
+
+    feedback = forms.CharField(label=gettext_lazy("闭环反馈"), required=False, max_length=response.MAX_FEEDBACK,
+                               widget=forms.Textarea(attrs={"rows": 3}))
 
 
 def _next_or(request, default: str) -> str:
@@ -84,7 +102,7 @@ def warning_ack(request, pk):
         except WorkplanError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, _("已确认收到, 请按要求落实响应措施"))
+            messages.success(request, _("已确认收到，请按要求落实响应措施"))
         return redirect("early_warning:warning_ack", pk)
     from .models import Acknowledgement
 
@@ -116,7 +134,7 @@ def action_report(request, pk):
         except WorkplanError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, _("已反馈: %(title)s") % {"title": action.title})
+            messages.success(request, _("已反馈：%(title)s") % {"title": action.title})
             return redirect(_next_or(request, reverse("early_warning:warning_detail", args=[action.warning_id])))
     return render(request, "early_warning/action_report.html", {
         "action": action, "form": form, "can_report": response.can_report(request.user, action),
@@ -128,8 +146,15 @@ def action_report(request, pk):
 @require_POST
 def warning_close(request, pk):
     warning = get_object_or_404(selectors.warnings_for(request.user), pk=pk)
+    if not response.writer_in_scope(request.user, warning):
+        raise HttpForbidden(_("只有预警所在区域的操作员可以闭环"))
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(f"{form.fields[name].label}：{e}" for name, errors in form.errors.items()
+                                          for e in errors))
+        return redirect("early_warning:warning_detail", pk)
     try:
-        response.close_warning(user=request.user, warning=warning, feedback=request.POST.get("feedback", ""))
+        response.close_warning(user=request.user, warning=warning, feedback=form.cleaned_data["feedback"])
     except response.PermissionDenied as exc:
         raise HttpForbidden(str(exc)) from exc
     except WorkplanError as exc:
