@@ -1,0 +1,58 @@
+"""Incidents (事故/灾害事件) as reported (接报): what happened where, the casualties and the grade they imply.
+
+Grades: production-safety accidents by State Council Order 493 Art. 3 (``grading.py``); natural disasters by the
+relief plan.  First report, follow-ups (续报) and the final report form the incident's timeline.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from citysafe.core.models import Organization, Region
+
+
+class IncidentKind(models.TextChoices):
+    ACCIDENT = "accident", _("生产安全事故")
+    NATURAL_DISASTER = "natural_disaster", _("自然灾害")
+    OTHER = "other", _("其他突发事件")
+
+
+class Incident(models.Model):
+    """One incident; casualty and loss figures are the latest reported (each report is kept separately)."""
+
+    kind = models.CharField(_("类别"), max_length=20, choices=IncidentKind.choices)
+    title = models.CharField(_("标题"), max_length=200)
+    industry = models.ForeignKey("hazards.Industry", verbose_name=_("行业领域"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="incidents")
+    disaster_type = models.CharField(_("灾种"), max_length=30, blank=True)
+    occurred_at = models.DateTimeField(_("发生时间"))
+    reported_at = models.DateTimeField(_("接报时间"), default=timezone.now)
+    region = models.ForeignKey(Region, verbose_name=_("所在区县"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="incidents")
+    place = models.CharField(_("地点"), max_length=300, blank=True)
+    lon = models.FloatField(_("经度"), null=True, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    description = models.TextField(_("简要经过"), blank=True)
+    organization = models.ForeignKey(Organization, verbose_name=_("事发单位"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="incidents")
+    deaths = models.PositiveIntegerField(_("死亡"), default=0)
+    missing = models.PositiveIntegerField(_("失踪"), default=0)
+    serious_injuries = models.PositiveIntegerField(_("重伤(含急性工业中毒)"), default=0)
+    direct_loss_yuan = models.DecimalField(_("直接经济损失(元)"), max_digits=16, decimal_places=2, default=0)
+    grade = models.CharField(_("等级"), max_length=20, blank=True)
+    reporter_name = models.CharField(_("报告人"), max_length=50, blank=True)
+    reporter_phone = models.CharField(_("报告人电话"), max_length=30, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    is_demo = models.BooleanField(_("演示数据"), default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("事故事件")
+        verbose_name_plural = _("事故事件")
+        ordering = ["-occurred_at"]
+
+    def __str__(self) -> str:
+        return self.title
