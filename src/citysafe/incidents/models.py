@@ -41,6 +41,10 @@ class Incident(models.Model):
     missing = models.PositiveIntegerField(_("失踪"), default=0)
     serious_injuries = models.PositiveIntegerField(_("重伤(含急性工业中毒)"), default=0)
     direct_loss_yuan = models.DecimalField(_("直接经济损失(元)"), max_digits=16, decimal_places=2, default=0)
+    trapped = models.PositiveIntegerField(_("被困"), default=0)
+    evacuated = models.PositiveIntegerField(_("紧急疏散"), default=0)
+    relocated = models.PositiveIntegerField(_("紧急转移安置和需紧急生活救助(人次)"), default=0)
+    houses_collapsed_damaged = models.PositiveIntegerField(_("倒塌和严重损坏房屋(间)"), default=0)
     grade = models.CharField(_("等级"), max_length=20, blank=True)
     reporter_name = models.CharField(_("报告人"), max_length=50, blank=True)
     reporter_phone = models.CharField(_("报告人电话"), max_length=30, blank=True)
@@ -56,3 +60,71 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def grade_label(self) -> str:
+        from .grading import GRADE_LABELS
+
+        return GRADE_LABELS.get(self.grade, "")
+
+    @property
+    def is_large_risk_event(self) -> bool:
+        """较大涉险事故 (总局令第21号 第二十六条) by the automatable criteria."""
+        from .grading import is_large_risk_event
+
+        return self.kind == IncidentKind.ACCIDENT and is_large_risk_event(
+            trapped_or_missing=self.trapped + self.missing, evacuated=self.evacuated)
+
+
+class ReportKind(models.TextChoices):
+    FIRST = "first", _("首报")
+    FOLLOW_UP = "follow_up", _("续报")
+    FINAL = "final", _("终报")
+
+
+class ReportLevel(models.TextChoices):
+    """The government level a report was submitted to (493 Art. 9-11)."""
+
+    COUNTY = "county", _("县级")
+    CITY = "city", _("设区的市级")
+    PROVINCE = "province", _("省级")
+    STATE = "state", _("国务院")
+
+
+class IncidentReport(models.Model):
+    """One report of the timeline, with the figures as reported then and the grade they implied."""
+
+    incident = models.ForeignKey(Incident, verbose_name=_("事故事件"), on_delete=models.CASCADE,
+                                 related_name="reports")
+    kind = models.CharField(_("报告类型"), max_length=20, choices=ReportKind.choices)
+    level = models.CharField(_("报送层级"), max_length=20, choices=ReportLevel.choices, default=ReportLevel.COUNTY)
+    reported_at = models.DateTimeField(_("报告时间"), default=timezone.now)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    reporter_name = models.CharField(_("报告人"), max_length=50, blank=True)
+    deaths = models.PositiveIntegerField(_("死亡"), default=0)
+    missing = models.PositiveIntegerField(_("失踪"), default=0)
+    serious_injuries = models.PositiveIntegerField(_("重伤(含急性工业中毒)"), default=0)
+    direct_loss_yuan = models.DecimalField(_("直接经济损失(元)"), max_digits=16, decimal_places=2, default=0)
+    trapped = models.PositiveIntegerField(_("被困"), default=0)
+    evacuated = models.PositiveIntegerField(_("紧急疏散"), default=0)
+    relocated = models.PositiveIntegerField(_("紧急转移安置和需紧急生活救助(人次)"), default=0)
+    houses_collapsed_damaged = models.PositiveIntegerField(_("倒塌和严重损坏房屋(间)"), default=0)
+    note = models.TextField(_("情况说明"), blank=True)
+    grade_before = models.CharField(_("原等级"), max_length=20, blank=True)
+    grade_after = models.CharField(_("新等级"), max_length=20, blank=True)
+    jurisdiction_raised = models.BooleanField(_("调查主体上移"), default=False)
+    in_supplement_window = models.BooleanField(_("在补报期内"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("事故事件报告")
+        verbose_name_plural = _("事故事件报告")
+        ordering = ["reported_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.incident} {self.get_kind_display()} {self.reported_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def grade_changed(self) -> bool:
+        return self.kind != ReportKind.FIRST and self.grade_before != self.grade_after
