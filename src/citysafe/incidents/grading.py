@@ -20,6 +20,8 @@ implemented (they need the agricultural population).
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _  # lazy: no settings needed until displayed
+
 # Accident grades (493 Art. 3), lowest first; the order is used for comparison.
 ORDINARY = "ordinary"              # 一般事故
 LARGE = "large"                    # 较大事故
@@ -31,8 +33,8 @@ ACCIDENT_GRADES = [ORDINARY, LARGE, MAJOR, ESPECIALLY_MAJOR]
 LEVEL_4, LEVEL_3, LEVEL_2, LEVEL_1 = "level_4", "level_3", "level_2", "level_1"
 DISASTER_LEVELS = [LEVEL_4, LEVEL_3, LEVEL_2, LEVEL_1]
 
-GRADE_LABELS = {ORDINARY: "一般", LARGE: "较大", MAJOR: "重大", ESPECIALLY_MAJOR: "特别重大",
-                LEVEL_4: "四级响应", LEVEL_3: "三级响应", LEVEL_2: "二级响应", LEVEL_1: "一级响应"}
+GRADE_LABELS = {ORDINARY: _("一般事故"), LARGE: _("较大事故"), MAJOR: _("重大事故"), ESPECIALLY_MAJOR: _("特别重大事故"),
+                LEVEL_4: _("四级响应"), LEVEL_3: _("三级响应"), LEVEL_2: _("二级响应"), LEVEL_1: _("一级响应")}
 
 # (grade, deaths ≥, serious injuries ≥, direct loss ≥ yuan), highest first.  493 Art. 3, CONFIRMED [S1a][S1c].
 ACCIDENT_THRESHOLDS = [

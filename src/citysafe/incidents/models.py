@@ -19,6 +19,15 @@ class IncidentKind(models.TextChoices):
     OTHER = "other", _("其他突发事件")
 
 
+# 灾种 of 《自然灾害情况统计调查制度》 (standards-safety.md §2.1), stored in ``Incident.disaster_type``.
+DISASTER_TYPES = [
+    ("flood", _("洪涝")), ("drought", _("干旱")), ("typhoon", _("台风")), ("wind_hail", _("风雹")),
+    ("low_temperature", _("低温冷冻")), ("snow", _("雪灾")), ("sandstorm", _("沙尘暴")), ("earthquake", _("地震")),
+    ("collapse", _("崩塌")), ("landslide", _("滑坡")), ("debris_flow", _("泥石流")), ("storm_surge", _("风暴潮")),
+    ("tsunami", _("海啸")), ("forest_grassland_fire", _("森林草原火灾")), ("biological", _("重大生物灾害")),
+]
+
+
 class Incident(models.Model):
     """One incident; casualty and loss figures are the latest reported (each report is kept separately)."""
 
@@ -65,7 +74,7 @@ class Incident(models.Model):
     def grade_label(self) -> str:
         from .grading import GRADE_LABELS
 
-        return GRADE_LABELS.get(self.grade, "")
+        return str(GRADE_LABELS.get(self.grade, ""))
 
     @property
     def is_large_risk_event(self) -> bool:

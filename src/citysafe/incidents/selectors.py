@@ -61,8 +61,8 @@ def timeline(incident: Incident, now: dt.datetime | None = None) -> dict:
             "direct_loss_yuan": r.direct_loss_yuan, "trapped": r.trapped, "evacuated": r.evacuated,
             "relocated": r.relocated, "houses_collapsed_damaged": r.houses_collapsed_damaged,
             "grade_before": r.grade_before, "grade_after": r.grade_after,
-            "grade_before_label": GRADE_LABELS.get(r.grade_before, ""),
-            "grade_after_label": GRADE_LABELS.get(r.grade_after, ""), "grade_changed": r.grade_changed,
+            "grade_before_label": str(GRADE_LABELS.get(r.grade_before, "")),
+            "grade_after_label": str(GRADE_LABELS.get(r.grade_after, "")), "grade_changed": r.grade_changed,
             "jurisdiction_raised": r.jurisdiction_raised, "in_supplement_window": r.in_supplement_window,
             "note": r.note})
     deadlines = incident_deadlines(incident, now)
@@ -75,6 +75,6 @@ def incidents_geojson(incidents) -> dict:
     """Point features {id, title, grade, kind} for incidents with coordinates."""
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [i.lon, i.lat]},
-         "properties": {"id": i.pk, "title": i.title, "grade": i.grade, "grade_label": GRADE_LABELS.get(i.grade, ""),
+         "properties": {"id": i.pk, "title": i.title, "grade": i.grade, "grade_label": str(GRADE_LABELS.get(i.grade, "")),
                         "kind": i.kind}}
         for i in incidents if i.lon is not None and i.lat is not None]}

@@ -18,7 +18,7 @@ from citysafe.core.scoping import organization_in_scope, scope_region_paths
 from . import grading
 from .deadlines import in_supplement_window
 from .errors import IncidentError, PermissionDenied
-from .models import Incident, IncidentKind, IncidentReport, ReportKind, ReportLevel
+from .models import DISASTER_TYPES, Incident, IncidentKind, IncidentReport, ReportKind, ReportLevel
 
 FIGURES = ("deaths", "missing", "serious_injuries", "direct_loss_yuan", "trapped", "evacuated", "relocated",
            "houses_collapsed_damaged")
@@ -105,6 +105,8 @@ def create_incident(*, user, kind: str, title: str, occurred_at: dt.datetime, re
     unknown = set(fields) - allowed
     if unknown:
         raise IncidentError(_("未知字段: %(names)s") % {"names": ", ".join(sorted(unknown))})
+    if fields.get("disaster_type") and fields["disaster_type"] not in dict(DISASTER_TYPES):
+        raise IncidentError(_("未知灾种: %(type)s") % {"type": fields["disaster_type"]})
     incident = Incident(kind=kind, title=title.strip(), occurred_at=occurred_at, reported_at=reported_at, lon=lon,
                         lat=lat, region=region, created_by=user, grade=grade_for(kind, figures), **figures, **fields)
     if not is_municipal(user) and not in_scope(user, incident):
