@@ -16,10 +16,10 @@ def test_api_create_list_detail_report_timeline(api_client, token_for, yuzhong, 
     api = api_client(token_for(yuzhong))
     created = api.post("/incidents", {"kind": "accident", "title": "有限空间中毒", "occurred_at": _iso(recent),
                                       "lon": YUZHONG[0], "lat": YUZHONG[1], "serious_injuries": 9,
-                                      "industry_code": "industry", "reporter_phone": "13812345678"})
+                                      "industry_code": "industry", "reporter_contact": "13812345678"})
     assert created.status_code == 201, created.content
     body = created.json()
-    assert body["region"] == "500103" and body["grade"] == "ordinary" and body["reporter_phone"] == "138****5678"
+    assert body["region"] == "500103" and body["grade"] == "ordinary" and body["reporter_contact"] == "138****5678"
     pk = body["id"]
     assert [i["id"] for i in api.get("/incidents").json()] == [pk]
     report = api.post(f"/incidents/{pk}/reports", {"kind": "follow_up", "serious_injuries": 10, "level": "city"})

@@ -57,6 +57,7 @@ def create_incident(request, payload: IncidentIn):
     industry = _industry(data.pop("industry_code"))
     org_id = data.pop("organization_id")
     organization = get_object_or_404(Organization, pk=org_id) if org_id else None
+    data["reporter_name"], data["reporter_phone"] = data.pop("reporter"), data.pop("reporter_contact")
     fields = {k: v for k, v in data.items() if v is not None}
     incident = services.create_incident(user=request.user, region=region, industry=industry,
                                         organization=organization, **fields)
@@ -77,6 +78,7 @@ def incident_detail(request, incident_id: int):
 def add_report(request, incident_id: int, payload: ReportIn):
     incident = get_object_or_404(selectors.incidents_for(request.user), pk=incident_id)
     data = {k: v for k, v in payload.dict().items() if v is not None}
+    data["reporter_name"] = data.pop("reporter", "")
     report = services.add_report(user=request.user, incident=incident, **data)
     incident = selectors.incidents_for(request.user).get(pk=incident_id)
     return Status(201, next(r for r in selectors.timeline(incident)["reports"] if r["id"] == report.pk))
