@@ -78,3 +78,42 @@ def can_manage(user, resource: Resource) -> bool:
     if resource.organization_id is None and resource.region_id:
         return any(resource.region.path.startswith(p) for p in scope_region_paths(user) or [])
     return False
+
+
+def resources_geojson(resources: QuerySet, limit: int = 20000) -> dict:
+    """GeoJSON points (WGS84) for the map; ``properties.layer`` is the kind (one layer per kind)."""
+    features = []
+    fields = ("pk", "kind", "name", "lon", "lat", "status", "headcount", "capacity", "occupancy", "region__name")
+    for r in resources.values(*fields)[:limit]:
+        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+                         "properties": {"id": r["pk"], "layer": r["kind"], "title": r["name"], "status": r["status"],
+                                        "headcount": r["headcount"], "capacity": r["capacity"],
+                                        "occupancy": r["occupancy"], "region": r["region__name"]}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def incident_for(user, pk):
+    """The incident if the user may see it; ``Incident.DoesNotExist`` (-> 404) otherwise."""
+    from citysafe.incidents.models import Incident
+
+    incident = Incident.objects.select_related("region").get(pk=pk)
+    if not incident_visible(user, incident):
+        raise Incident.DoesNotExist
+    return incident
+
+
+def nearest_for(user, *, incident=None, lon=None, lat=None, kinds=None, available_only=True, limit=10, order=None):
+    """Nearest resources in the user's scope to an incident (its point) or to (lon, lat); see ``nearest.nearest``."""
+    from django.utils.translation import gettext as _
+
+    from .errors import ResourceError
+    from .nearest import configured_graph, nearest
+
+    if incident is not None:
+        lon, lat = incident.lon, incident.lat
+        if lon is None or lat is None:
+            raise ResourceError(_("该事件没有经纬度，无法计算最近资源"))
+    if lon is None or lat is None:
+        raise ResourceError(_("请给出事件或经纬度"))
+    return nearest(lon, lat, resources_for(user), kinds=kinds, available_only=available_only, limit=limit,
+                   graph=configured_graph(), order=order)
