@@ -77,3 +77,14 @@ def test_import_page(yz):
     assert 'id="import-errors"' in page and "类型*" in page
     r = yz.post("/resources/import/", {"file": SimpleUploadedFile("r.xlsx", workbook(GOOD))})
     assert r.status_code == 302
+
+
+def test_demo_prepare(admin_user):
+    from citysafe.resources.demo import prepare
+    from citysafe.resources.models import Resource
+
+    counts = prepare(admin_user)
+    assert counts["resources"] > 100 and counts["stock"] > 100
+    assert prepare(admin_user) == {"resources": 0, "stock": 0}
+    assert Resource.objects.filter(is_demo=False).count() == 0
+    assert any(s.below_minimum for s in StockItem.objects.all())
