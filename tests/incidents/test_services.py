@@ -112,3 +112,13 @@ def test_overdue_flag_from_reports(admin_user):
     statuses = {d["key"]: d["status"] for d in selectors.timeline(incident)["deadlines"]}
     assert statuses["report_county"] == "met" and statuses["report_city"] == "late"
     assert not selectors.is_overdue(incident)
+
+
+def test_demo_prepare_is_idempotent(admin_user):
+    from citysafe.incidents.demo import prepare
+
+    assert prepare(admin_user) == {"incidents": 3}
+    assert prepare(admin_user) == {"incidents": 0}
+    upgraded = Incident.objects.get(title__startswith="某建筑工地")
+    assert upgraded.grade == "large" and upgraded.reports.filter(jurisdiction_raised=True).exists()
+    assert selectors.is_overdue(Incident.objects.get(title__startswith="某化工企业"))
