@@ -88,3 +88,14 @@ def test_demo_prepare(admin_user):
     assert prepare(admin_user) == {"resources": 0, "stock": 0}
     assert Resource.objects.filter(is_demo=False).count() == 0
     assert any(s.below_minimum for s in StockItem.objects.all())
+
+
+def test_history_page_scoped(yz, client, yuzhong, wanzhou, make_resource):
+    from citysafe.resources.services import update_resource
+
+    team = make_resource("渝中队")
+    update_resource(team, user=yuzhong, status="unavailable")
+    page = yz.get(f"/history/resources.Resource/{team.pk}/")
+    assert page.status_code == 200 and "yuzhong" in page.content.decode()
+    client.force_login(wanzhou)
+    assert client.get(f"/history/resources.Resource/{team.pk}/").status_code == 404

@@ -6,3 +6,9 @@ class ResourcesConfig(AppConfig):
     name = "citysafe.resources"
     label = "resources"
     verbose_name = _("应急资源")
+
+    def ready(self):
+        from citysafe.core.history import register
+
+        register("resources.Resource", "citysafe.resources.selectors:resources_for")
+        register("resources.Dispatch", "citysafe.resources.selectors:dispatches_for")
