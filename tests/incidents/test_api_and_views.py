@@ -48,6 +48,16 @@ def test_api_bad_input_is_4xx(api_client, token_for, admin_user, payload):
     assert 400 <= response.status_code < 500, response.content
 
 
+def test_api_naive_times_are_local(api_client, token_for, admin_user):
+    api = api_client(token_for(admin_user))
+    created = api.post("/incidents", {"kind": "other", "title": "x", "occurred_at": "2026-01-01T08:00:00"})
+    assert created.status_code == 201, created.content
+    assert created.json()["occurred_at"] == "2026-01-01T08:00:00+08:00"  # read as Asia/Shanghai
+    pk = created.json()["id"]
+    assert api.post(f"/incidents/{pk}/reports", {"reported_at": "2026-01-01T07:00:00"}).status_code == 400
+    assert api.post(f"/incidents/{pk}/reports", {"reported_at": "2026-01-01T09:00:00"}).status_code == 201
+
+
 def test_api_scoping(api_client, token_for, incidents, wanzhou):
     api = api_client(token_for(wanzhou))
     assert [i["id"] for i in api.get("/incidents").json()] == [incidents["wz"].pk]

@@ -67,6 +67,13 @@ def _clean_figures(values: dict, current: dict | None = None) -> dict:
     return out
 
 
+def _aware(value: dt.datetime) -> dt.datetime:
+    """Naive times (from a form or an API client without an offset) are Asia/Shanghai wall-clock times."""
+    if not isinstance(value, dt.datetime):
+        raise IncidentError(_("时间格式无效"))
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
 def _check_times(occurred_at: dt.datetime, reported_at: dt.datetime) -> None:
     now = timezone.now()
     if occurred_at > now + FUTURE_TOLERANCE:
@@ -95,7 +102,8 @@ def create_incident(*, user, kind: str, title: str, occurred_at: dt.datetime, re
         raise IncidentError(_("请填写标题"))
     if (lon is None) != (lat is None) or (lon is not None and not valid_lon_lat(lon, lat)):
         raise IncidentError(_("经纬度无效"))
-    reported_at = reported_at or timezone.now()
+    occurred_at = _aware(occurred_at)
+    reported_at = _aware(reported_at or timezone.now())
     _check_times(occurred_at, reported_at)
     figures = _clean_figures({name: fields.pop(name, None) for name in FIGURES})
     if region is None and lon is not None:
@@ -141,7 +149,7 @@ def add_report(*, user, incident: Incident, kind: str, level: str = ReportLevel.
     unknown = set(figures) - set(FIGURES)
     if unknown:
         raise IncidentError(_("未知字段: %(names)s") % {"names": ", ".join(sorted(unknown))})
-    reported_at = reported_at or timezone.now()
+    reported_at = _aware(reported_at or timezone.now())
     _check_times(incident.occurred_at, reported_at)
     current = {name: getattr(incident, name) for name in FIGURES}
     values = _clean_figures(figures, current)
