@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "citysafe.hazards",
     "citysafe.monitoring",
     "citysafe.early_warning",
+    "citysafe.incidents",
+    "citysafe.resources",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,8 @@ urlpatterns = [
     path("tipoff/", include("citysafe.hazards.urls_public")),
     path("monitoring/", include("citysafe.monitoring.urls")),
     path("early-warning/", include("citysafe.early_warning.urls")),
+    path("incidents/", include("citysafe.incidents.urls")),
+    path("resources/", include("citysafe.resources.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),
