@@ -55,6 +55,11 @@ def prepare_demo(stdout=None) -> list[dict]:
     from citysafe.hazards.demo import prepare as prepare_hazards
 
     say("hazards demo: " + ", ".join(f"{k} {v}" for k, v in prepare_hazards(admin).items()))
+    from citysafe.incidents.demo import prepare as prepare_incidents
+    from citysafe.resources.demo import prepare as prepare_resources
+
+    say("emergency resources demo: " + ", ".join(f"{k} {v}" for k, v in prepare_resources(admin).items()))
+    say("incidents demo: " + ", ".join(f"{k} {v}" for k, v in prepare_incidents(admin).items()))
     from citysafe.monitoring.simulator import create_demo_devices
 
     say(f"demo monitoring devices: {create_demo_devices()} new")
