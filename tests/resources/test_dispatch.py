@@ -62,6 +62,8 @@ def test_no_oversubscription_and_cancel(admin_user, make_resource, make_incident
     assert tents.quantity == 10  # all or nothing
     with pytest.raises(ResourceError):
         svc.request_dispatch(user=admin_user, incident=incident, items=[(tents, 0)])
+    with pytest.raises(ResourceError):
+        svc.request_dispatch(user=admin_user, incident=incident, team=make_resource("避难场所", kind="shelter"))
     d = svc.request_dispatch(user=admin_user, incident=incident, team=team, items=[(tents, 10)])
     with pytest.raises(ResourceError):
         svc.request_dispatch(user=admin_user, incident=incident, team=team)  # team already dispatched

@@ -36,6 +36,8 @@ TRANSITIONS: dict[str, set[str]] = {
     S.RETURNED: set(),
     S.CANCELLED: set(),
 }
+# Kinds that travel to the scene as a unit; depots send stock lines, shelters and helipads stay where they are.
+DISPATCHABLE_KINDS = {ResourceKind.TEAM, ResourceKind.EQUIPMENT, ResourceKind.MEDICAL}
 TIMESTAMP = {S.DISPATCHED: "dispatched_at", S.ARRIVED: "arrived_at", S.RETURNED: "returned_at",
              S.CANCELLED: "cancelled_at"}
 
@@ -80,8 +82,8 @@ def request_dispatch(*, user, incident, team: Resource | None = None, items: lis
         raise ResourceError(_("请选择队伍或物资"))
     visible = resources_for(user)
     if team is not None:
-        if team.kind == ResourceKind.DEPOT:
-            raise ResourceError(_("储备库请按物资调用"))
+        if team.kind not in DISPATCHABLE_KINDS:
+            raise ResourceError(_("「%(kind)s」不能整体调派(储备库请按物资调用)") % {"kind": team.get_kind_display()})
         if not visible.filter(pk=team.pk).exists():
             raise PermissionDenied(_("无权调度该资源"))
     for stock, quantity in items:
