@@ -99,7 +99,8 @@ def nearest_panel(request):
         "has_graph": configured_graph() is not None, "order": order,
         "dispatch_rows": _dispatch_rows(request.user, incident) if incident else [],
         "can_dispatch": can_write(request.user) and incident is not None,
-        "dispatchable": [*dispatching.DISPATCHABLE_KINDS, ResourceKind.DEPOT]})
+        "dispatchable": [*dispatching.DISPATCHABLE_KINDS, ResourceKind.DEPOT],
+        "manageable": {n.resource.pk for n in found if selectors.can_manage(request.user, n.resource)}})
 
 
 def _dispatch_rows(user, incident):
