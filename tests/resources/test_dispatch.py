@@ -62,6 +62,8 @@ def test_no_oversubscription_and_cancel(admin_user, make_resource, make_incident
     assert tents.quantity == 10  # all or nothing
     with pytest.raises(ResourceError):
         svc.request_dispatch(user=admin_user, incident=incident, items=[(tents, 0)])
+    with pytest.raises(ResourceError):
+        svc.request_dispatch(user=admin_user, incident=incident, team=make_resource("避难场所", kind="shelter"))
     d = svc.request_dispatch(user=admin_user, incident=incident, team=team, items=[(tents, 10)])
     with pytest.raises(ResourceError):
         svc.request_dispatch(user=admin_user, incident=incident, team=team)  # team already dispatched
@@ -86,6 +88,9 @@ def test_scoping(yuzhong, wanzhou, viewer, make_resource, make_incident, depot):
         svc.request_dispatch(user=wanzhou, incident=wz_incident, items=[(tents, 1)])  # depot not theirs
     with pytest.raises(PermissionDenied):
         svc.request_dispatch(user=viewer, incident=yz_incident, team=yz_team)
+    city_team = make_resource("市级队伍在渝中", org="市应急管理局")  # visible to 渝中 by location, not theirs to send
+    with pytest.raises(PermissionDenied):
+        svc.request_dispatch(user=yuzhong, incident=yz_incident, team=city_team)
     d = svc.request_dispatch(user=yuzhong, incident=yz_incident, team=yz_team)
     with pytest.raises(PermissionDenied):
         svc.advance(d, DispatchStatus.DISPATCHED, user=wanzhou)

@@ -47,6 +47,9 @@ def test_import_all_good(yuzhong):
     assert team.history.first().history_user == yuzhong
     assert Resource.objects.get(name="人民广场避难场所").region.adcode == "500103"  # located by point
     assert StockItem.objects.get(item="帐篷").quantity == 120
+    again = import_resources(workbook(GOOD), user=yuzhong)
+    assert {(e.row, e.column) for e in again.errors} == {(2, "名称*"), (3, "名称*"), (4, "名称*")}
+    assert Resource.objects.count() == 3
 
 
 @pytest.mark.django_db
@@ -92,3 +95,14 @@ def test_template_round_trip(yuzhong):
     assert wb.active["A1"].value == "类型*"
     outcome = import_resources(template_workbook(), user=yuzhong)
     assert outcome.ok and outcome.resources == 0
+
+
+@pytest.mark.django_db
+def test_stock_of_existing_depot_only_by_its_managers(yuzhong, wanzhou, make_resource):
+    depot = make_resource("渝中区物资库", kind="depot")
+    StockItem.objects.create(depot=depot, item="帐篷", quantity=10)
+    outcome = import_resources(workbook([], stock=[["渝中区物资库", "帐篷", 99, "顶", None, None]]), user=wanzhou)
+    assert [(e.row, e.column) for e in outcome.errors] == [(2, f"{STOCK_SHEET}!储备库")]
+    assert StockItem.objects.get().quantity == 10
+    outcome = import_resources(workbook([], stock=[["渝中区物资库", "帐篷", 99, "顶", None, None]]), user=yuzhong)
+    assert outcome.ok and StockItem.objects.get().quantity == 99

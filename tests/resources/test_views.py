@@ -44,9 +44,11 @@ def test_nearest_panel_dispatch_and_advance(yz, client, wanzhou, make_resource, 
     team = make_resource("近队", lon=106.581, lat=29.56)
     depot = make_resource("库", kind="depot", lon=106.59, lat=29.56)
     tents = StockItem.objects.create(depot=depot, item="帐篷", quantity=5, unit="顶")
+    city = make_resource("市级队", org="市应急管理局", lon=106.582, lat=29.56)
     incident = make_incident()
     page = yz.get(f"/resources/nearest/?incident={incident.pk}").content.decode()
     assert "近队" in page and "调派" in page and f'name="stock-{tents.pk}"' in page
+    assert f'name="team" value="{city.pk}"' not in page and "市级队" in page  # seen, but not theirs to send
     assert yz.get(f"/resources/nearest/?incident={incident.pk}", HTTP_HX_REQUEST="true").status_code == 200
     assert "近队" in yz.get("/resources/nearest/?lon=106.58&lat=29.56&kind=team").content.decode()
     r = yz.post("/resources/dispatches/", {"incident": incident.pk, "team": team.pk})

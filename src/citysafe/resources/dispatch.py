@@ -26,7 +26,7 @@ from citysafe.core.roles import can_write
 
 from .errors import PermissionDenied, ResourceError
 from .models import Dispatch, DispatchItem, DispatchStatus, Resource, ResourceKind, ResourceStatus, StockItem
-from .selectors import incident_visible, resources_for
+from .selectors import can_manage, incident_visible
 
 S = DispatchStatus
 TRANSITIONS: dict[str, set[str]] = {
@@ -36,6 +36,8 @@ TRANSITIONS: dict[str, set[str]] = {
     S.RETURNED: set(),
     S.CANCELLED: set(),
 }
+# Kinds that travel to the scene as a unit; depots send stock lines, shelters and helipads stay where they are.
+DISPATCHABLE_KINDS = {ResourceKind.TEAM, ResourceKind.EQUIPMENT, ResourceKind.MEDICAL}
 TIMESTAMP = {S.DISPATCHED: "dispatched_at", S.ARRIVED: "arrived_at", S.RETURNED: "returned_at",
              S.CANCELLED: "cancelled_at"}
 
@@ -69,6 +71,9 @@ def request_dispatch(*, user, incident, team: Resource | None = None, items: lis
                      note: str = "") -> Dispatch:
     """Reserve ``team`` and draw ``items`` [(stock line, quantity > 0)] for ``incident``.
 
+    Only the resource's managers (``selectors.can_manage``: its owning organisation's writers, municipal users) may
+    commit it; a district asks the city for city-owned resources located in the district.
+
     Errors: ``PermissionDenied`` (viewer, incident or resource outside scope), ``ResourceError`` (nothing to send,
     team not available, not enough stock — nothing is drawn then).
     """
@@ -78,16 +83,15 @@ def request_dispatch(*, user, incident, team: Resource | None = None, items: lis
         raise PermissionDenied(_("无权调度该事件"))
     if team is None and not items:
         raise ResourceError(_("请选择队伍或物资"))
-    visible = resources_for(user)
     if team is not None:
-        if team.kind == ResourceKind.DEPOT:
-            raise ResourceError(_("储备库请按物资调用"))
-        if not visible.filter(pk=team.pk).exists():
+        if team.kind not in DISPATCHABLE_KINDS:
+            raise ResourceError(_("「%(kind)s」不能整体调派(储备库请按物资调用)") % {"kind": team.get_kind_display()})
+        if not can_manage(user, team):
             raise PermissionDenied(_("无权调度该资源"))
     for stock, quantity in items:
         if not isinstance(quantity, int) or quantity <= 0:
             raise ResourceError(_("调用数量必须为正整数"))
-        if not visible.filter(pk=stock.depot_id).exists():
+        if not can_manage(user, stock.depot):
             raise PermissionDenied(_("无权调用该储备库物资"))
     with acting_as(user), transaction.atomic():
         if team is not None and not _set_team_status(team, ResourceStatus.AVAILABLE, ResourceStatus.DISPATCHED, user):

@@ -33,7 +33,7 @@ from citysafe.workplans.excel import RowError
 
 from .errors import PermissionDenied, ResourceError
 from .models import Resource, ResourceKind, ResourceStatus, StockItem
-from .selectors import resources_for
+from .selectors import can_manage, resources_for
 
 STOCK_SHEET = "储备物资"
 RESOURCE_HEADERS: dict[str, list[str]] = {
@@ -193,6 +193,8 @@ def _check_resource(number, row, user, ctx, errors) -> Resource | None:
     if owner is None and not is_municipal(user):
         error("organization", _("必填"))
     name = text("name")
+    if kind and name and (kind, name) in ctx["existing"]:
+        error("name", _("已登记同类型同名资源"))
     if kind == ResourceKind.DEPOT and name:
         if name in ctx["depots_in_file"]:
             error("name", _("储备库名称在文件中重复"))
@@ -220,7 +222,7 @@ def _check_stock(number, row, depots, errors) -> tuple[str, dict] | None:
     if not depot:
         error("depot", _("必填"))
     elif depot not in depots:
-        error("depot", _("未知储备库: %(v)s") % {"v": depot})
+        error("depot", _("未知储备库或无权修改: %(v)s") % {"v": depot})
     if not item:
         error("item", _("必填"))
     parsed = {}
@@ -246,6 +248,8 @@ def _context(user) -> dict:
         regions[region.name], regions[region.adcode] = region, region
     return {"kinds": _lookup(KIND_WORDS), "statuses": _lookup(STATUS_WORDS), "regions": regions,
             "orgs": {o.name: o for o in Organization.objects.all()}, "depots_in_file": set(),
+            # Re-importing the same ledger must not double the registry: (kind, name) already visible is an error.
+            "existing": set(resources_for(user).values_list("kind", "name")),
             "default_owner": getattr(getattr(user, "profile", None), "organization", None)}
 
 
@@ -268,7 +272,8 @@ def import_resources(data: bytes, *, user) -> ImportOutcome:
                 new.append(resource)
     stock_rows = []
     if STOCK_SHEET in wb.sheetnames:
-        existing = {d.name: d for d in resources_for(user, ResourceKind.DEPOT)}
+        # Stock of an existing depot is a stock-take: only its managers may overwrite it.
+        existing = {d.name: d for d in resources_for(user, ResourceKind.DEPOT) if can_manage(user, d)}
         depots = set(existing) | ctx["depots_in_file"]
         seen = set()
         for number, row in _rows(wb[STOCK_SHEET], STOCK_HEADERS, STOCK_REQUIRED, STOCK_SHEET + "!", outcome.errors):

@@ -42,18 +42,10 @@ def stock_for(user) -> QuerySet:
 
 
 def incident_visible(user, incident) -> bool:
-    """Scope of an incident by its organisation or region (same rule as resources).
+    """The incidents app's scoping rule (``incidents.selectors.incidents_for``) for one incident."""
+    from citysafe.incidents.selectors import incidents_for
 
-    The incidents app owns incident scoping; this mirror keeps dispatch independent of its internals.
-    """
-    if not user.is_authenticated:
-        return False
-    if is_municipal(user):
-        return True
-    if incident.organization_id and incident.organization_id in scope_organization_ids(user):
-        return True
-    paths = scope_region_paths(user) or []
-    return bool(incident.region_id and any(incident.region.path.startswith(p) for p in paths))
+    return incidents_for(user).filter(pk=incident.pk).exists()
 
 
 def dispatches_for(user) -> QuerySet:
@@ -94,12 +86,9 @@ def resources_geojson(resources: QuerySet, limit: int = 20000) -> dict:
 
 def incident_for(user, pk):
     """The incident if the user may see it; ``Incident.DoesNotExist`` (-> 404) otherwise."""
-    from citysafe.incidents.models import Incident
+    from citysafe.incidents.selectors import incidents_for
 
-    incident = Incident.objects.select_related("region").get(pk=pk)
-    if not incident_visible(user, incident):
-        raise Incident.DoesNotExist
-    return incident
+    return incidents_for(user).get(pk=pk)
 
 
 def nearest_for(user, *, incident=None, lon=None, lat=None, kinds=None, available_only=True, limit=10, order=None):

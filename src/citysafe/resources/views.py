@@ -98,7 +98,9 @@ def nearest_panel(request):
         "incident": incident, "found": found, "error": error, "kinds": ResourceKind.choices, "selected": kinds,
         "has_graph": configured_graph() is not None, "order": order,
         "dispatch_rows": _dispatch_rows(request.user, incident) if incident else [],
-        "can_dispatch": can_write(request.user) and incident is not None})
+        "can_dispatch": can_write(request.user) and incident is not None,
+        "dispatchable": [*dispatching.DISPATCHABLE_KINDS, ResourceKind.DEPOT],
+        "manageable": {n.resource.pk for n in found if selectors.can_manage(request.user, n.resource)}})
 
 
 def _dispatch_rows(user, incident):
