@@ -15,8 +15,8 @@ from citysafe.early_warning.api_noise import router as warnings_noise_router
 from citysafe.early_warning.api_response import router as warnings_response_router
 from citysafe.hazards.api import router as hazards_router
 from citysafe.incidents.api import router as incidents_router
-from citysafe.resources.api import router as resources_router
 from citysafe.monitoring.api import router as monitoring_router
+from citysafe.resources.api import router as resources_router
 from citysafe.workplans.api import router as workplans_router
 from citysafe.workplans.errors import PermissionDenied, WorkplanError
 

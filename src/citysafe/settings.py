@@ -221,6 +221,9 @@ CITYSAFE_WARNING_FOUR_EYES = env_bool("CITYSAFE_WARNING_FOUR_EYES", True)
 CITYSAFE_SILENCE_MAX_HOURS = json.loads(os.environ.get(
     "CITYSAFE_SILENCE_MAX_HOURS", '{"district": 72, "city": 720}') or "{}") or None
 
+# Road graph for travel-time "nearest resources" (GeoJSON lines with speed_kmh, or a CSV edge list; docs/resources.md).
+CITYSAFE_ROAD_GRAPH = os.environ.get("CITYSAFE_ROAD_GRAPH", "")
+
 # 叫应 channels (early_warning/channels.py): SMTP for e-mail, a signed webhook for SMS/voice gateways and bots.
 EMAIL_HOST = os.environ.get("CITYSAFE_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("CITYSAFE_EMAIL_PORT", "25"))
