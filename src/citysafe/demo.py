@@ -60,6 +60,9 @@ def prepare_demo(stdout=None) -> list[dict]:
 
     say("emergency resources demo: " + ", ".join(f"{k} {v}" for k, v in prepare_resources(admin).items()))
     say("incidents demo: " + ", ".join(f"{k} {v}" for k, v in prepare_incidents(admin).items()))
+    from citysafe.plans.demo import prepare as prepare_plans
+
+    say("emergency plans demo: " + ", ".join(f"{k} {v}" for k, v in prepare_plans(admin).items()))
     from citysafe.monitoring.simulator import create_demo_devices
 
     say(f"demo monitoring devices: {create_demo_devices()} new")

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "citysafe.early_warning",
     "citysafe.incidents",
     "citysafe.resources",
+    "citysafe.plans",
+    "citysafe.command",
 ]
 
 MIDDLEWARE = [

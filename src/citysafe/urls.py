@@ -15,6 +15,8 @@ urlpatterns = [
     path("early-warning/", include("citysafe.early_warning.urls")),
     path("incidents/", include("citysafe.incidents.urls")),
     path("resources/", include("citysafe.resources.urls")),
+    path("plans/", include("citysafe.plans.urls")),
+    path("command/", include("citysafe.command.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),

@@ -50,7 +50,8 @@ def test_api_bad_input_is_4xx(api_client, token_for, admin_user, payload):
 
 def test_api_naive_times_are_local(api_client, token_for, admin_user):
     api = api_client(token_for(admin_user))
-    created = api.post("/incidents", {"kind": "other", "title": "x", "occurred_at": "2026-01-01T08:00:00"})
+    created = api.post("/incidents", {"kind": "other", "title": "x", "occurred_at": "2026-01-01T08:00:00",
+                                      "reported_at": "2026-01-01T08:30:00"})
     assert created.status_code == 201, created.content
     assert created.json()["occurred_at"] == "2026-01-01T08:00:00+08:00"  # read as Asia/Shanghai
     pk = created.json()["id"]

@@ -1,11 +1,12 @@
 """``/api/v1/incidents``: intake, scoped list/detail, follow-up and final reports, timeline, GeoJSON."""
 
-from django.shortcuts import get_object_or_404
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from citysafe.core.models import Organization, Region
+from citysafe.core.scoping import organization_in_scope
 from citysafe.hazards.models import Industry
 
 from . import selectors, services
@@ -22,6 +23,25 @@ def _region(adcode):
     if region is None:
         raise IncidentError(_("未知区划代码: %(code)s") % {"code": adcode})
     return region
+
+
+def _incident(request, incident_id):
+    """The incident if the user may see it; otherwise "not found" (project handler: 404 "未找到")."""
+    incident = (selectors.incidents_for(request.user).filter(pk=incident_id).first()
+                if 0 < incident_id < 2**31 else None)
+    if incident is None:
+        raise ObjectDoesNotExist(_("未找到该事故事件"))
+    return incident
+
+
+def _organization(request, org_id):
+    """The organisation if the user may act for it; other districts' organisations are answered as not found."""
+    if not org_id:
+        return None
+    organization = Organization.objects.filter(pk=org_id).first() if 0 < org_id < 2**31 else None
+    if organization is None or not organization_in_scope(request.user, organization.pk):
+        raise ObjectDoesNotExist(_("未找到事发单位"))
+    return organization
 
 
 def _industry(code):
@@ -41,13 +61,16 @@ def list_incidents(request, kind: str | None = None, grade: str | None = None, o
         qs = qs.filter(kind=kind)
     if grade:
         qs = qs.filter(grade=grade)
+    if overdue is None:
+        qs = qs[offset:offset + limit]
     now = timezone.now()
     rows = []
-    for incident in qs[offset:offset + limit]:
+    for incident in qs:
         incident.overdue = selectors.is_overdue(incident, now)
         if overdue is None or incident.overdue == overdue:
             rows.append(incident)
-    return rows
+    # The overdue flag is computed per incident, so with that filter the page is cut after filtering.
+    return rows if overdue is None else rows[offset:offset + limit]
 
 
 @router.post("", response={201: IncidentOut})
@@ -55,8 +78,7 @@ def create_incident(request, payload: IncidentIn):
     data = payload.dict()
     region = _region(data.pop("region_adcode"))
     industry = _industry(data.pop("industry_code"))
-    org_id = data.pop("organization_id")
-    organization = get_object_or_404(Organization, pk=org_id) if org_id else None
+    organization = _organization(request, data.pop("organization_id"))
     data["reporter_name"], data["reporter_phone"] = data.pop("reporter"), data.pop("reporter_contact")
     fields = {k: v for k, v in data.items() if v is not None}
     incident = services.create_incident(user=request.user, region=region, industry=industry,
@@ -64,19 +86,25 @@ def create_incident(request, payload: IncidentIn):
     return Status(201, incident)
 
 
+GEOJSON_LIMIT = 5000  # project default: bounded like the other map layers
+
+
 @router.get("/incidents.geojson", url_name="incidents_geojson")
 def incidents_geojson(request):
-    return selectors.incidents_geojson(selectors.incidents_for(request.user))
+    """The newest ``GEOJSON_LIMIT`` incidents with coordinates (the map clusters them; older ones are in the list)."""
+    incidents = (selectors.incidents_for(request.user).filter(lon__isnull=False, lat__isnull=False)
+                 .prefetch_related(None).order_by("-occurred_at")[:GEOJSON_LIMIT])
+    return selectors.incidents_geojson(incidents)
 
 
 @router.get("/{incident_id}", response=IncidentOut)
 def incident_detail(request, incident_id: int):
-    return get_object_or_404(selectors.incidents_for(request.user), pk=incident_id)
+    return _incident(request, incident_id)
 
 
 @router.post("/{incident_id}/reports", response={201: ReportOut})
 def add_report(request, incident_id: int, payload: ReportIn):
-    incident = get_object_or_404(selectors.incidents_for(request.user), pk=incident_id)
+    incident = _incident(request, incident_id)
     data = {k: v for k, v in payload.dict().items() if v is not None}
     data["reporter_name"] = data.pop("reporter", "")
     report = services.add_report(user=request.user, incident=incident, **data)
@@ -86,4 +114,4 @@ def add_report(request, incident_id: int, payload: ReportIn):
 
 @router.get("/{incident_id}/timeline", response=TimelineOut)
 def incident_timeline(request, incident_id: int):
-    return selectors.timeline(get_object_or_404(selectors.incidents_for(request.user), pk=incident_id))
+    return selectors.timeline(_incident(request, incident_id))

@@ -15,10 +15,15 @@ Natural disasters (《自然灾害情况统计调查制度》, §2.1): the count
 CONFIRMED [S3d]); 续报 daily (project default, national wording UNCONFIRMED).
 
 A deadline met exactly at its due time is on time ("以内" includes the bound).
+
+After the final report (终报) nothing more is chased (no report but 补报 can follow it, so nothing could clear an
+overdue flag): a deadline not met and still open when the final report was filed becomes ``not_required``
+(不再需要); one already past due without a report becomes ``missed`` (未报, shown but no longer counted as overdue).
+Only 补报 (kind "supplementary", casualty changes within the Art. 13 window) may follow a final report.
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .grading import ESPECIALLY_MAJOR, LEVEL_ORDER, MAJOR, REPORT_LEVEL
 
@@ -33,13 +38,15 @@ ROAD_FIRE_INDUSTRIES = {"road_traffic", "fire"}
 LEVEL_LABELS = {"county": "县级", "city": "设区的市级", "province": "省级", "state": "国务院"}
 
 # Statuses: met (on time), late (met after the due time), pending (not met, not yet due), overdue (not met, past due)
+# After the final report (终报): not_required (was still open), missed (was already overdue, never met).
 MET, LATE, PENDING, OVERDUE = "met", "late", "pending", "overdue"
+NOT_REQUIRED, MISSED = "not_required", "missed"
 
 
 @dataclass(frozen=True)
 class ReportStamp:
     """One report on file: when, to which government level ("county".."state") and its kind
-    ("first", "follow_up", "final")."""
+    ("first", "follow_up", "final", "supplementary")."""
 
     at: dt.datetime
     level: str = "county"
@@ -133,6 +140,11 @@ def deadlines_for(kind: str, grade: str, occurred_at: dt.datetime, reports: list
     follow_up = follow_up_deadline(grade, reports, now)
     if follow_up is not None:
         items.append(follow_up)
+    finals = [r.at for r in reports if r.kind == "final"]
+    if finals:
+        closed_at = min(finals)
+        items = [replace(d, status=NOT_REQUIRED if d.due > closed_at else MISSED)
+                 if d.status in (PENDING, OVERDUE) and d.met_at is None else d for d in items]
     return items
 
 

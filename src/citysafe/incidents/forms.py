@@ -4,28 +4,33 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from citysafe.core.forms import bootstrap
-from citysafe.core.models import Organization, Region
+from citysafe.core.models import Organization, OrganizationKind, Region
+from citysafe.core.roles import is_municipal
+from citysafe.core.scoping import scope_organization_ids
 from citysafe.hazards.models import Industry
 
+from .errors import IncidentError
 from .models import DISASTER_TYPES, IncidentKind, ReportKind, ReportLevel
+from .services import FIGURE_LIMITS, MAX_LOSS_YUAN, checked_time
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-def _figure(label):
-    return forms.IntegerField(label=label, required=False, min_value=0, max_value=1_000_000_000)
+def _figure(name, label):
+    """A count with the limit the service and the API schema use (``services.FIGURE_LIMITS``)."""
+    return forms.IntegerField(label=label, required=False, min_value=0, max_value=FIGURE_LIMITS[name])
 
 
 class FiguresForm(forms.Form):
-    deaths = _figure(_("死亡"))
-    missing = _figure(_("失踪(下落不明)"))
-    serious_injuries = _figure(_("重伤(含急性工业中毒)"))
-    direct_loss_yuan = forms.DecimalField(label=_("直接经济损失(元)"), required=False, min_value=0, max_digits=16,
-                                          decimal_places=2)
-    trapped = _figure(_("被困"))
-    evacuated = _figure(_("紧急疏散"))
-    relocated = _figure(_("紧急转移安置和需紧急生活救助(人次)"))
-    houses_collapsed_damaged = _figure(_("倒塌和严重损坏房屋(间)"))
+    deaths = _figure("deaths", _("死亡"))
+    missing = _figure("missing", _("失踪(下落不明)"))
+    serious_injuries = _figure("serious_injuries", _("重伤(含急性工业中毒)"))
+    direct_loss_yuan = forms.DecimalField(label=_("直接经济损失(元)"), required=False, min_value=0,
+                                          max_value=MAX_LOSS_YUAN, max_digits=16, decimal_places=2)
+    trapped = _figure("trapped", _("被困"))
+    evacuated = _figure("evacuated", _("紧急疏散"))
+    relocated = _figure("relocated", _("紧急转移安置和需紧急生活救助(人次)"))
+    houses_collapsed_damaged = _figure("houses_collapsed_damaged", _("倒塌和严重损坏房屋(间)"))
 
 
 class IncidentForm(FiguresForm):
@@ -45,13 +50,31 @@ class IncidentForm(FiguresForm):
     description = forms.CharField(label=_("简要经过"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     reporter_name = forms.CharField(label=_("报告人"), max_length=50, required=False)
     reporter_phone = forms.CharField(label=_("报告人电话"), max_length=30, required=False)
+    first_report_level = forms.ChoiceField(
+        label=_("首报报送层级"), required=False,
+        choices=[("", _("自动（事故报县级，自然灾害报地市级）"))] + ReportLevel.choices)
 
     field_order = ["kind", "title", "occurred_at", "industry", "disaster_type", "place", "lon", "lat", "region",
                    "organization", "description"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Only organisations the user may act for (core.scoping.organization_in_scope): none for no user.
+        organizations = Organization.objects.exclude(kind=OrganizationKind.GROUP)
+        if user is None or not is_municipal(user):
+            ids = scope_organization_ids(user, include_groups=False) if user is not None else set()
+            organizations = organizations.filter(pk__in=ids)
+        self.fields["organization"].queryset = organizations
         bootstrap(self)
+
+    def clean_occurred_at(self):
+        value = self.cleaned_data.get("occurred_at")
+        if value is None:
+            return value
+        try:
+            return checked_time(value, _("发生时间"))
+        except IncidentError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
 
 class ReportForm(FiguresForm):
@@ -63,6 +86,9 @@ class ReportForm(FiguresForm):
 
     field_order = ["kind", "level"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, kinds=None, **kwargs):
+        """``kinds``: the report kinds allowed now (``services.report_kinds``); default 续报 and 终报."""
         super().__init__(*args, **kwargs)
+        if kinds is not None:
+            self.fields["kind"].choices = [(k, ReportKind(k).label) for k in kinds]
         bootstrap(self)

@@ -127,8 +127,8 @@ def grade_rank(grade: str) -> int:
 
 
 def raises_jurisdiction(old: str, new: str) -> bool:
-    """True when an accident regrade moves the investigation to a higher government (493 Art. 19; Art. 13 lets it
-    take over).  Disaster levels: any upgrade counts, because a higher level means a wider response."""
+    """True when an accident regrade moves the investigation to a higher government (493 Art. 19; Art. 20 第二十条
+    lets the higher government take the investigation over, 提级调查).  Disaster levels: any upgrade counts, because a higher level means a wider response."""
     if old in INVESTIGATING_LEVEL and new in INVESTIGATING_LEVEL:
         return LEVEL_ORDER.index(INVESTIGATING_LEVEL[new]) > LEVEL_ORDER.index(INVESTIGATING_LEVEL[old])
     return grade_rank(new) > grade_rank(old)

@@ -29,7 +29,8 @@ DISASTER_TYPES = [
 
 
 class Incident(models.Model):
-    """One incident; casualty and loss figures are the latest reported (each report is kept separately)."""
+    """One incident; casualty and loss figures are those of the latest report by time (each report is kept
+    separately; ``services.add_report`` only accepts reports not earlier than the latest one on file)."""
 
     kind = models.CharField(_("类别"), max_length=20, choices=IncidentKind.choices)
     title = models.CharField(_("标题"), max_length=200)
@@ -89,6 +90,8 @@ class ReportKind(models.TextChoices):
     FIRST = "first", _("首报")
     FOLLOW_UP = "follow_up", _("续报")
     FINAL = "final", _("终报")
+    # 补报 after the final report: casualty changes within the 493 Art. 13 window (30 days, 7 for road/fire).
+    SUPPLEMENTARY = "supplementary", _("补报")
 
 
 class ReportLevel(models.TextChoices):

@@ -9,22 +9,27 @@ from ninja import Field, Schema
 from citysafe.core.privacy import mask_phone
 
 from .grading import GRADE_LABELS
+from .services import FIGURE_LIMITS, MAX_LOSS_YUAN
 
 Kind = Literal["accident", "natural_disaster", "other"]
-ReportKindIn = Literal["follow_up", "final"]
+ReportKindIn = Literal["follow_up", "final", "supplementary"]
 Level = Literal["county", "city", "province", "state"]
-Count = Field(None, ge=0, le=10_000_000)
+
+
+def _count(name):
+    """Same limit as the form and the service (``services.FIGURE_LIMITS``)."""
+    return Field(None, ge=0, le=FIGURE_LIMITS[name])
 
 
 class Figures(Schema):
-    deaths: int | None = Count
-    missing: int | None = Count
-    serious_injuries: int | None = Count
-    direct_loss_yuan: Decimal | None = Field(None, ge=0, lt=Decimal("1e14"), max_digits=16, decimal_places=2)
-    trapped: int | None = Count
-    evacuated: int | None = Count
-    relocated: int | None = Field(None, ge=0, le=1_000_000_000)
-    houses_collapsed_damaged: int | None = Field(None, ge=0, le=1_000_000_000)
+    deaths: int | None = _count("deaths")
+    missing: int | None = _count("missing")
+    serious_injuries: int | None = _count("serious_injuries")
+    direct_loss_yuan: Decimal | None = Field(None, ge=0, le=MAX_LOSS_YUAN, max_digits=16, decimal_places=2)
+    trapped: int | None = _count("trapped")
+    evacuated: int | None = _count("evacuated")
+    relocated: int | None = _count("relocated")
+    houses_collapsed_damaged: int | None = _count("houses_collapsed_damaged")
 
 
 class IncidentIn(Figures):
@@ -39,6 +44,8 @@ class IncidentIn(Figures):
     industry_code: str | None = Field(None, max_length=50)
     disaster_type: str = Field("", max_length=30)
     organization_id: int | None = None
+    # Level the first report was sent to; default county (accident) or city (natural disaster).
+    first_report_level: Level | None = None
     description: str = Field("", max_length=20000)
     # Not "reporter_name"/"reporter_phone": the tip-off tests require those names to be absent from the OpenAPI
     # schema (anonymous tip-off reporters); the model fields keep their names.

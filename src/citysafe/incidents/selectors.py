@@ -46,11 +46,17 @@ def masked_phone(incident: Incident) -> str:
 
 
 def timeline(incident: Incident, now: dt.datetime | None = None) -> dict:
-    """{"reports": [...], "deadlines": [...], "overdue": bool} as plain data for the page and the API.
+    """{"reports": [...], "deadlines": [...], "overdue": bool, "dispatches": [...]} as plain data for the page and
+    the API.
 
     Each report: kind, level, reported_at, by, figures, grade_before, grade_after, grade_changed,
     jurisdiction_raised, in_supplement_window, note.  Each deadline: key, label, due, met_at, status, basis.
+    Dispatches: the resource dispatch events, oldest first (``resources.dispatch.dispatch_timeline``: at, kind,
+    label, detail, dispatch_id); the caller has scoped the incident.
     """
+    # Imported here: the resources app reads incidents through this module (no import cycle at load time).
+    from citysafe.resources.dispatch import dispatch_timeline
+
     reports = []
     for r in incident.reports.all():
         reports.append({
@@ -66,7 +72,7 @@ def timeline(incident: Incident, now: dt.datetime | None = None) -> dict:
             "jurisdiction_raised": r.jurisdiction_raised, "in_supplement_window": r.in_supplement_window,
             "note": r.note})
     deadlines = incident_deadlines(incident, now)
-    return {"reports": reports, "overdue": any_overdue(deadlines),
+    return {"reports": reports, "overdue": any_overdue(deadlines), "dispatches": dispatch_timeline(incident),
             "deadlines": [{"key": d.key, "label": d.label, "due": d.due, "met_at": d.met_at, "status": d.status,
                            "basis": d.basis} for d in deadlines]}
 

@@ -36,7 +36,7 @@ def incident_list(request):
 def incident_create(request):
     if not can_write(request.user):
         raise HttpForbidden
-    form = IncidentForm(request.POST or None, initial={"occurred_at": timezone.localtime().replace(second=0,
+    form = IncidentForm(request.POST or None, user=request.user, initial={"occurred_at": timezone.localtime().replace(second=0,
                                                                                                   microsecond=0)})
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
@@ -45,7 +45,7 @@ def incident_create(request):
         except IncidentError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, _("已接报: %(title)s") % {"title": incident.title})
+            messages.success(request, _("已接报：%(title)s") % {"title": incident.title})
             return redirect("incidents:incident_detail", incident.pk)
     return render(request, "incidents/incident_form.html", {"form": form})
 
@@ -53,11 +53,13 @@ def incident_create(request):
 @login_required
 def incident_detail(request, pk):
     incident = get_object_or_404(selectors.incidents_for(request.user), pk=pk)
-    may_report = can_write(request.user) and services.in_scope(request.user, incident)
+    kinds = services.report_kinds(incident)
+    # No report form once nothing can be filed (after the final report and the 补报 window).
+    may_report = bool(kinds) and can_write(request.user) and services.in_scope(request.user, incident)
     return render(request, "incidents/incident_detail.html", {
         "incident": incident, "timeline": selectors.timeline(incident),
         "phone_masked": selectors.masked_phone(incident), "can_report": may_report,
-        "report_form": ReportForm(initial={f: getattr(incident, f) for f in services.FIGURES})})
+        "report_form": ReportForm(kinds=kinds, initial={f: getattr(incident, f) for f in services.FIGURES})})
 
 
 @login_required
@@ -65,7 +67,11 @@ def report_create(request, pk):
     incident = get_object_or_404(selectors.incidents_for(request.user), pk=pk)
     if not (can_write(request.user) and services.in_scope(request.user, incident)):
         raise HttpForbidden
-    form = ReportForm(request.POST or None, initial={f: getattr(incident, f) for f in services.FIGURES})
+    kinds = services.report_kinds(incident)
+    if not kinds:
+        messages.error(request, _("已终报且已过补报期，不能再报告。"))
+        return redirect("incidents:incident_detail", incident.pk)
+    form = ReportForm(request.POST or None, kinds=kinds, initial={f: getattr(incident, f) for f in services.FIGURES})
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if v is not None}
         try:

@@ -14,6 +14,7 @@ from citysafe.core.audit import acting_as
 from citysafe.core.models import Organization, Region, RegionLevel
 
 from .models import Resource, ResourceKind, StockItem
+from .services import region_of_point
 
 STOCK = [("帐篷", "顶", 200, 100), ("折叠床", "张", 300, 150), ("棉被", "床", 500, 300), ("饮用水", "箱", 400, 200),
          ("方便食品", "箱", 300, 200), ("发电机", "台", 6, 4), ("冲锋舟", "艘", 4, 2)]
@@ -70,9 +71,11 @@ def prepare(admin) -> dict:
         city = Organization.objects.filter(name="市应急管理局").first()
         for name, lon, lat in [("江北机场直升机起降点", 106.6417, 29.7192), ("万州五桥直升机起降点", 108.4300, 30.7500),
                                ("黔江舟白直升机起降点", 108.8700, 29.5300)]:
+            # City-owned but located in a district: the district sees it (and asks the city to send it).
             resources.append(Resource.objects.create(kind=ResourceKind.HELIPAD, name=name, lon=lon, lat=lat,
-                                                     organization=city, is_demo=True))
+                                                     region=region_of_point(lon, lat), organization=city, is_demo=True))
         for name, quantity in [("大功率排水车", 6), ("应急通信保障车", 3), ("无人机", 12)]:
             resources.append(Resource.objects.create(kind=ResourceKind.EQUIPMENT, name=f"市级{name}", lon=106.55,
-                                                     lat=29.57, quantity=quantity, organization=city, is_demo=True))
+                                                     lat=29.57, region=region_of_point(106.55, 29.57), quantity=quantity,
+                                                     organization=city, is_demo=True))
     return {"resources": len(resources), "stock": len(stock)}

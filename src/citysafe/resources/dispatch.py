@@ -25,7 +25,7 @@ from citysafe.core.audit import acting_as
 from citysafe.core.roles import can_write
 
 from .errors import PermissionDenied, ResourceError
-from .models import Dispatch, DispatchItem, DispatchStatus, Resource, ResourceKind, ResourceStatus, StockItem
+from .models import MAX_STOCK, Dispatch, DispatchItem, DispatchStatus, Resource, ResourceKind, ResourceStatus, StockItem
 from .selectors import can_manage, incident_visible
 
 S = DispatchStatus
@@ -89,7 +89,7 @@ def request_dispatch(*, user, incident, team: Resource | None = None, items: lis
         if not can_manage(user, team):
             raise PermissionDenied(_("无权调度该资源"))
     for stock, quantity in items:
-        if not isinstance(quantity, int) or quantity <= 0:
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 < quantity <= MAX_STOCK:
             raise ResourceError(_("调用数量必须为正整数"))
         if not can_manage(user, stock.depot):
             raise PermissionDenied(_("无权调用该储备库物资"))
@@ -104,14 +104,26 @@ def request_dispatch(*, user, incident, team: Resource | None = None, items: lis
     return dispatch
 
 
+def may_advance(user, dispatch: Dispatch) -> bool:
+    """Whether ``user`` manages everything ``dispatch`` sent (the team and each depot drawn from)."""
+    if not can_write(user):
+        return False
+    if dispatch.team_id and not can_manage(user, dispatch.team):
+        return False
+    return all(can_manage(user, item.stock.depot) for item in dispatch.items.select_related("stock__depot"))
+
+
 def advance(dispatch: Dispatch, to: str, *, user, returned: dict[int, int] | None = None) -> Dispatch:
     """Move ``dispatch`` to state ``to``.  ``returned``: {dispatch item id: unused quantity put back} (returned only).
+
+    Only the managers of what was sent (``selectors.can_manage`` on the team and on every depot drawn from —
+    municipal users always) may move it, exactly as only they may request it: seeing the incident is not enough.
 
     Errors: ``ResourceError`` (transition not allowed — also when someone else moved it first — or a return larger
     than what was drawn), ``PermissionDenied``.
     """
-    if not can_write(user) or not incident_visible(user, dispatch.incident):
-        raise PermissionDenied(_("无权操作该调度"))
+    if not may_advance(user, dispatch):
+        raise PermissionDenied(_("无权操作该调度：只有调派资源的管理单位或市级用户可以操作"))
     if to not in TRANSITIONS.get(dispatch.status, set()):
         raise ResourceError(_("不能从「%(a)s」变为「%(b)s」") % {"a": dispatch.get_status_display(),
                                                               "b": DispatchStatus(to).label if to in S.values else to})
@@ -121,7 +133,8 @@ def advance(dispatch: Dispatch, to: str, *, user, returned: dict[int, int] | Non
     items = {item.pk: item for item in dispatch.items.all()}
     for item_id, quantity in returned.items():
         item = items.get(int(item_id))
-        if item is None or not isinstance(quantity, int) or not 0 <= quantity <= item.quantity:
+        if item is None or isinstance(quantity, bool) or not isinstance(quantity, int) \
+                or not 0 <= quantity <= item.quantity:
             raise ResourceError(_("归还数量无效"))
     now = timezone.now()
     with acting_as(user), transaction.atomic():

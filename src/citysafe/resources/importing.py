@@ -25,15 +25,16 @@ from openpyxl.styles import Font
 from simple_history.utils import bulk_create_with_history
 
 from citysafe.core.audit import acting_as
-from citysafe.core.geo import region_at, valid_lon_lat
+from citysafe.core.geo import valid_lon_lat
 from citysafe.core.models import Organization, Region
 from citysafe.core.roles import can_write, is_municipal
 from citysafe.core.scoping import organization_in_scope
 from citysafe.workplans.excel import RowError
 
 from .errors import PermissionDenied, ResourceError
-from .models import Resource, ResourceKind, ResourceStatus, StockItem
+from .models import MAX_COUNT, MAX_STOCK, Resource, ResourceKind, ResourceStatus, StockItem
 from .selectors import can_manage, resources_for
+from .services import locate, text_errors
 
 STOCK_SHEET = "储备物资"
 RESOURCE_HEADERS: dict[str, list[str]] = {
@@ -71,8 +72,9 @@ KIND_WORDS = {k.value: {k.value, str(k.label)} for k in ResourceKind} | {
     "team": {"team", "救援队伍", "队伍", "救援队"}, "depot": {"depot", "物资储备库", "储备库", "仓库"},
     "shelter": {"shelter", "应急避难场所", "避难场所"}, "helipad": {"helipad", "直升机起降点", "起降点"},
     "medical": {"medical", "医疗救护点", "医疗点", "医院"}, "equipment": {"equipment", "救援装备", "装备"}}
-STATUS_WORDS = {"available": {"available", "可用", "在岗", "正常"}, "dispatched": {"dispatched", "已调派", "执行任务"},
-                "unavailable": {"unavailable", "不可用", "维修", "停用"}}
+STATUS_WORDS = {"available": {"available", "可用", "在岗", "正常"}, "unavailable": {"unavailable", "不可用", "维修", "停用"}}
+# "已调派" is set only by dispatch (``dispatch.py``); an imported resource is available or not.
+DISPATCHED_WORDS = {"dispatched", "已调派", "执行任务"}
 
 
 def _norm(text) -> str:
@@ -122,23 +124,40 @@ def _rows(ws, headers, required, sheet_prefix, errors):
                        for name, (i, header) in columns.items()}
 
 
-def _int(value):
+def _int(value, limit=MAX_COUNT):
+    """A whole number in 0..limit, None for a blank cell; ValueError otherwise (also inf, nan, 1e20)."""
     if value in (None, ""):
         return None
-    number = float(value)
-    if number != int(number) or number < 0:
+    if isinstance(value, bool):
         raise ValueError
+    try:
+        number = float(value)
+        if number != int(number) or not 0 <= number <= limit:
+            raise ValueError
+    except OverflowError:  # int(inf)
+        raise ValueError from None
     return int(number)
 
 
+def _int_message(limit) -> str:
+    return _("应为 0 到 %(n)s 之间的整数") % {"n": f"{limit:,}"}
+
+
+DATE_RE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
+
+
 def _date(value):
+    """A date cell, or text such as 2026-12-31, 2027/1/1, 2027.1.1 or 2027年1月1日; ValueError otherwise."""
     if value in (None, ""):
         return None
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    return dt.date.fromisoformat(str(value).strip().replace("/", "-"))
+    match = DATE_RE.fullmatch(str(value).strip())
+    if not match:
+        raise ValueError
+    return dt.date(*map(int, match.groups()))
 
 
 def _check_resource(number, row, user, ctx, errors) -> Resource | None:
@@ -161,8 +180,14 @@ def _check_resource(number, row, user, ctx, errors) -> Resource | None:
     status = ResourceStatus.AVAILABLE
     if text("status"):
         status = ctx["statuses"].get(_norm(text("status")))
-        if status is None:
+        if _norm(text("status")) in ctx["dispatched"]:
+            error("status", _("“已调派”状态只能由调度设置，请填写“可用”或“不可用”"))
+        elif status is None:
             error("status", _("未知状态: %(v)s") % {"v": text("status")})
+    strings = {k: text(k) for k in ("code", "address", "specialty", "equipment", "contact_name", "contact_phone",
+                                    "notes") if k in row}
+    for name, message in text_errors({**strings, "name": text("name")}):
+        error(name, message)
     try:
         lon = float(text("lon")) if text("lon") else None
         lat = float(text("lat")) if text("lat") else None
@@ -171,18 +196,27 @@ def _check_resource(number, row, user, ctx, errors) -> Resource | None:
     except ValueError:
         error("lon", _("经纬度无效"))
         lon = lat = None
-    for name in INT_FIELDS & set(row) - {"minimum"}:
+    located = None
+    if lon is not None and lat is not None:
+        try:
+            located = locate(lon, lat)
+        except ResourceError as exc:
+            error("lon", str(exc))
+    for name in sorted(INT_FIELDS & set(row) - {"minimum"}):
         try:
             fields[name] = _int(row[name][0])
         except (TypeError, ValueError):
-            error(name, _("应为非负整数"))
-    if (fields.get("occupancy") or 0) > (fields.get("capacity") or 10**9):
+            error(name, _int_message(MAX_COUNT))
+    # The API's rule: only when both are given.
+    if fields.get("occupancy") is not None and fields.get("capacity") is not None \
+            and fields["occupancy"] > fields["capacity"]:
         error("occupancy", _("已安置人数超过容量"))
-    region = None
     if text("region"):
         region = ctx["regions"].get(text("region"))
         if region is None:
             error("region", _("未知区县: %(v)s") % {"v": text("region")})
+        elif located is not None and region.adcode != located.adcode:
+            error("region", _("所在区县与经纬度不符：该点位于%(r)s") % {"r": located.name})
     owner = ctx["default_owner"]
     if text("organization"):
         owner = ctx["orgs"].get(text("organization"))
@@ -190,22 +224,20 @@ def _check_resource(number, row, user, ctx, errors) -> Resource | None:
             error("organization", _("未知单位: %(v)s") % {"v": text("organization")})
     if owner is not None and not is_municipal(user) and not organization_in_scope(user, owner.pk):
         error("organization", _("不能为本单位范围以外的单位登记资源"))
-    if owner is None and not is_municipal(user):
+    if owner is None and not is_municipal(user) and not text("organization"):
         error("organization", _("必填"))
     name = text("name")
     if kind and name and (kind, name) in ctx["existing"]:
         error("name", _("已登记同类型同名资源"))
+    elif kind and name and (kind, name) in ctx["in_file"]:
+        error("name", _("与第 %(row)s 行重复（同类型同名资源）") % {"row": ctx["in_file"][kind, name]})
+    elif kind and name:
+        ctx["in_file"][kind, name] = number
     if kind == ResourceKind.DEPOT and name:
-        if name in ctx["depots_in_file"]:
-            error("name", _("储备库名称在文件中重复"))
-        ctx["depots_in_file"].add(name)
+        ctx["depots_in_file"].add(name)  # a repeated depot name is reported just above
     if len(errors) > before:
         return None
-    if region is None:
-        region = region_at(lon, lat) or getattr(owner, "region", None)
-    strings = {k: text(k) for k in ("code", "address", "specialty", "equipment", "contact_name", "contact_phone",
-                                    "notes") if k in row}
-    return Resource(kind=kind, name=name, lon=lon, lat=lat, status=status, region=region, organization=owner,
+    return Resource(kind=kind, name=name, lon=lon, lat=lat, status=status, region=located, organization=owner,
                     **strings, **{k: v for k, v in fields.items() if v is not None})
 
 
@@ -225,21 +257,27 @@ def _check_stock(number, row, depots, errors) -> tuple[str, dict] | None:
         error("depot", _("未知储备库或无权修改: %(v)s") % {"v": depot})
     if not item:
         error("item", _("必填"))
+    unit = str(values.get("unit") or "").strip()
+    for name, value in (("item", item), ("unit", unit)):
+        limit = StockItem._meta.get_field(name).max_length
+        if len(value) > limit:
+            error(name, _("%(field)s 不能超过 %(n)s 个字符")
+                  % {"field": StockItem._meta.get_field(name).verbose_name, "n": limit})
     parsed = {}
     for name in ("quantity", "minimum"):
         try:
-            parsed[name] = _int(values.get(name)) or 0
+            parsed[name] = _int(values.get(name), MAX_STOCK) or 0
         except (TypeError, ValueError):
-            error(name, _("应为非负整数"))
+            error(name, _int_message(MAX_STOCK))
     if values.get("quantity") in (None, ""):
         error("quantity", _("必填"))
     try:
         parsed["expires_on"] = _date(values.get("expires_on"))
     except (TypeError, ValueError):
-        error("expires_on", _("日期无效,应为 2026-12-31"))
+        error("expires_on", _("日期无效，应为 2026-12-31 或 2026/12/31"))
     if len(errors) > before:
         return None
-    return depot, {"item": item, "unit": str(values.get("unit") or "").strip(), **parsed}
+    return depot, {"item": item, "unit": unit, **parsed}
 
 
 def _context(user) -> dict:
@@ -247,6 +285,7 @@ def _context(user) -> dict:
     for region in Region.objects.order_by("valid_from"):  # the newest version of a code wins
         regions[region.name], regions[region.adcode] = region, region
     return {"kinds": _lookup(KIND_WORDS), "statuses": _lookup(STATUS_WORDS), "regions": regions,
+            "dispatched": {_norm(w) for w in DISPATCHED_WORDS}, "in_file": {},
             "orgs": {o.name: o for o in Organization.objects.all()}, "depots_in_file": set(),
             # Re-importing the same ledger must not double the registry: (kind, name) already visible is an error.
             "existing": set(resources_for(user).values_list("kind", "name")),
@@ -280,7 +319,8 @@ def import_resources(data: bytes, *, user) -> ImportOutcome:
             checked = _check_stock(number, row, depots, outcome.errors)
             if checked:
                 if (checked[0], checked[1]["item"]) in seen:
-                    outcome.errors.append(RowError(number, STOCK_SHEET + "!" + row["item"][1], _("物资在文件中重复")))
+                    # row[...][1] is already sheet-qualified.
+                    outcome.errors.append(RowError(number, row["item"][1], _("物资在文件中重复")))
                     continue
                 seen.add((checked[0], checked[1]["item"]))
                 stock_rows.append(checked)
@@ -310,10 +350,10 @@ def template_workbook() -> bytes:
     notes.append([_("列"), _("可填的值")])
     notes.append([_("类型"), ";".join("、".join(sorted(v)) for v in KIND_WORDS.values())])
     notes.append([_("状态"), ";".join("、".join(sorted(v)) for v in STATUS_WORDS.values())])
-    notes.append([_("区县"), _("区县名称或区划代码;为空时按经纬度确定")])
+    notes.append([_("区县"), _("区县名称或区划代码；为空时按经纬度确定，填写时须与经纬度所在区县一致；经纬度须在本市范围内")])
     notes.append([_("所属单位"), _("为空时为导入人所在单位")])
     notes.append([_("经度/纬度"), _("WGS84")])
-    notes.append([STOCK_SHEET, _("储备库填写本文件或已登记的储备库名称;有效期至如 2026-12-31")])
+    notes.append([STOCK_SHEET, _("储备库填写本文件或已登记的储备库名称；有效期至如 2026-12-31 或 2026/12/31")])
     for sheet in (ws, stock, notes):
         for cell in sheet[1]:
             cell.font = bold

@@ -18,6 +18,13 @@ from citysafe.core.models import Organization, Region
 
 # Stock expiring within this many days is flagged (project default; no regulation sets a warning horizon).
 EXPIRY_WARNING_DAYS = 30
+# Sane upper bounds, the same in the form, the API and the import (project defaults).  Counts (headcount, quantity,
+# capacity, occupancy) are people or pieces of one resource; stock quantities must also fit PostgreSQL's 32-bit
+# ``integer`` columns (max 2,147,483,647), so they stop at 10^9.
+MAX_COUNT = 1_000_000
+MAX_STOCK = 1_000_000_000
+# Free-text fields without a database limit (equipment, notes).
+MAX_TEXT = 2000
 
 
 class ResourceKind(models.TextChoices):

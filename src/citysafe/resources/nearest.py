@@ -25,6 +25,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from .errors import ResourceError
 from .models import Resource, ResourceStatus
@@ -46,7 +47,7 @@ class RoadGraph:
 
     def __init__(self, graph: nx.DiGraph):
         if graph.number_of_nodes() == 0:
-            raise ResourceError("road graph has no edges")
+            raise ResourceError(_("道路网络没有任何路段"))
         self.graph = graph
         self.nodes = list(graph.nodes)
         self._coords = np.array(self.nodes, dtype=float)
@@ -82,9 +83,9 @@ def _add(graph: nx.DiGraph, a, b, speed, length=None, oneway=False) -> None:
     try:
         speed = float(speed)
     except (TypeError, ValueError):
-        raise ResourceError(f"bad speed_kmh: {speed!r}") from None
+        raise ResourceError(_("道路网络的速度（speed_kmh）无效：%(v)s") % {"v": speed}) from None
     if not speed > 0:
-        raise ResourceError(f"speed_kmh must be > 0: {speed}")
+        raise ResourceError(_("道路网络的速度（speed_kmh）必须大于 0：%(v)s") % {"v": speed})
     a, b = _node(*a), _node(*b)
     km = float(length) if length not in (None, "") else float(haversine_km(a[0], a[1], b[0], b[1]))
     minutes = km / speed * 60
@@ -116,7 +117,7 @@ def graph_from_csv(lines) -> RoadGraph:
             a, b = (row["from_lon"], row["from_lat"]), (row["to_lon"], row["to_lat"])
             a, b = tuple(map(float, a)), tuple(map(float, b))
         except (KeyError, TypeError, ValueError):
-            raise ResourceError(f"bad road edge row: {row}") from None
+            raise ResourceError(_("道路网络的路段行无效：%(v)s") % {"v": row}) from None
         _add(graph, a, b, row.get("speed_kmh"), row.get("length_km"), _truthy(row.get("oneway", "")))
     return RoadGraph(graph)
 
@@ -157,12 +158,12 @@ def nearest(lon: float, lat: float, resources, *, kinds: list[str] | None = None
     ``order``: "distance" (straight line) or "time" (road graph; the default when ``graph`` is given).
     """
     if lon is None or lat is None or not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise ResourceError("invalid lon/lat")
+        raise ResourceError(_("经纬度无效"))
     order = order or ("time" if graph else "distance")
     if order not in {"distance", "time"}:
-        raise ResourceError(f"unknown order: {order}")
+        raise ResourceError(_("未知排序方式：%(v)s（可选：距离 distance、时间 time）") % {"v": order})
     if order == "time" and graph is None:
-        raise ResourceError("no road graph configured (CITYSAFE_ROAD_GRAPH)")
+        raise ResourceError(_("未配置道路网络（CITYSAFE_ROAD_GRAPH），不能按行车时间排序"))
     if kinds:
         resources = resources.filter(kind__in=kinds)
     if available_only:

@@ -6,43 +6,51 @@ from ninja import Field, Schema
 
 from citysafe.core.privacy import mask_phone
 
+from .models import MAX_COUNT, MAX_STOCK, MAX_TEXT, Resource, StockItem
+
+MAX_ID = 2**63 - 1  # database bigint
+
+
+def _len(name: str, model=Resource) -> int:
+    return model._meta.get_field(name).max_length or MAX_TEXT
+
 
 class ResourceIn(Schema):
     kind: str
-    name: str = Field(..., max_length=200)
+    name: str = Field(..., max_length=_len("name"))
     lon: float
     lat: float
-    code: str = ""
-    region_adcode: str | None = None
-    organization_id: int | None = None
-    address: str = ""
+    code: str = Field("", max_length=_len("code"))
+    region_adcode: str | None = Field(None, max_length=20)
+    organization_id: int | None = Field(None, ge=1, le=MAX_ID)
+    address: str = Field("", max_length=_len("address"))
     status: str = "available"
-    specialty: str = ""
-    headcount: int | None = Field(None, ge=0)
-    equipment: str = ""
-    quantity: int | None = Field(None, ge=0)
-    capacity: int | None = Field(None, ge=0)
-    occupancy: int | None = Field(None, ge=0)
-    contact_name: str = ""
-    contact_phone: str = ""
-    notes: str = ""
+    specialty: str = Field("", max_length=_len("specialty"))
+    headcount: int | None = Field(None, ge=0, le=MAX_COUNT)
+    equipment: str = Field("", max_length=_len("equipment"))
+    quantity: int | None = Field(None, ge=0, le=MAX_COUNT)
+    capacity: int | None = Field(None, ge=0, le=MAX_COUNT)
+    occupancy: int | None = Field(None, ge=0, le=MAX_COUNT)
+    contact_name: str = Field("", max_length=_len("contact_name"))
+    contact_phone: str = Field("", max_length=_len("contact_phone"))
+    notes: str = Field("", max_length=_len("notes"))
 
 
 class ResourcePatch(Schema):
-    name: str | None = None
+    name: str | None = Field(None, max_length=_len("name"))
     lon: float | None = None
     lat: float | None = None
-    address: str | None = None
+    address: str | None = Field(None, max_length=_len("address"))
     status: str | None = None
-    specialty: str | None = None
-    headcount: int | None = Field(None, ge=0)
-    equipment: str | None = None
-    quantity: int | None = Field(None, ge=0)
-    capacity: int | None = Field(None, ge=0)
-    occupancy: int | None = Field(None, ge=0)
-    contact_name: str | None = None
-    contact_phone: str | None = None
-    notes: str | None = None
+    specialty: str | None = Field(None, max_length=_len("specialty"))
+    headcount: int | None = Field(None, ge=0, le=MAX_COUNT)
+    equipment: str | None = Field(None, max_length=_len("equipment"))
+    quantity: int | None = Field(None, ge=0, le=MAX_COUNT)
+    capacity: int | None = Field(None, ge=0, le=MAX_COUNT)
+    occupancy: int | None = Field(None, ge=0, le=MAX_COUNT)
+    contact_name: str | None = Field(None, max_length=_len("contact_name"))
+    contact_phone: str | None = Field(None, max_length=_len("contact_phone"))
+    notes: str | None = Field(None, max_length=_len("notes"))
 
 
 class ResourceOut(Schema):
@@ -79,11 +87,11 @@ class ResourceOut(Schema):
 
 
 class StockIn(Schema):
-    item: str = Field(..., max_length=100)
-    quantity: int = Field(..., ge=0)
-    unit: str = ""
+    item: str = Field(..., max_length=_len("item", StockItem))
+    quantity: int = Field(..., ge=0, le=MAX_STOCK)
+    unit: str = Field("", max_length=_len("unit", StockItem))
     expires_on: dt.date | None = None
-    minimum: int = Field(0, ge=0)
+    minimum: int = Field(0, ge=0, le=MAX_STOCK)
 
 
 class StockOut(Schema):
@@ -114,15 +122,15 @@ class NearbyOut(Schema):
 
 
 class DispatchItemIn(Schema):
-    stock_id: int
-    quantity: int = Field(..., gt=0)
+    stock_id: int = Field(..., ge=1, le=MAX_ID)
+    quantity: int = Field(..., gt=0, le=MAX_STOCK)
 
 
 class DispatchIn(Schema):
-    incident_id: int
-    team_id: int | None = None
-    items: list[DispatchItemIn] = []
-    note: str = ""
+    incident_id: int = Field(..., ge=1, le=MAX_ID)
+    team_id: int | None = Field(None, ge=1, le=MAX_ID)
+    items: list[DispatchItemIn] = Field([], max_length=200)
+    note: str = Field("", max_length=MAX_TEXT)
 
 
 class AdvanceIn(Schema):

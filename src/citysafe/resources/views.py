@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -43,7 +44,8 @@ def resource_detail(request, pk):
             except WorkplanError as exc:
                 messages.error(request, str(exc))
         else:
-            messages.error(request, "; ".join(f"{k}: {v[0]}" for k, v in form.errors.items()))
+            messages.error(request, "；".join(f"{form.fields[k].label if k in form.fields else k}：{v[0]}"
+                                             for k, v in form.errors.items()))
         return redirect("resources:resource_detail", pk)
     return render(request, "resources/resource_detail.html", {
         "r": resource, "stock": resource.stock.all(), "stock_form": StockForm(),
@@ -59,7 +61,7 @@ def resource_create(request):
             resource = services.create_resource(user=request.user, **form.cleaned_data)
             return redirect("resources:resource_detail", resource.pk)
         except WorkplanError as exc:
-            messages.error(request, str(exc))
+            form.add_error(None, str(exc))
     return render(request, "resources/resource_form.html", {"form": form})
 
 
@@ -108,33 +110,59 @@ def _dispatch_rows(user, incident):
     rows = []
     for d in selectors.dispatches_for(user).filter(incident=incident):
         states = sorted(dispatching.TRANSITIONS[d.status], key=lambda s: s == DispatchStatus.CANCELLED)
+        if not dispatching.may_advance(user, d):
+            states = []  # only the managers of what was sent may move it
         rows.append((d, [(s, DispatchStatus(s).label) for s in states]))
     return rows
 
 
 def _back(request, incident_id):
-    return redirect(request.POST.get("next") or f"{reverse('resources:nearest')}?incident={incident_id}")
+    """Back to ``next`` when it is a page of this site (no open redirect), else to the incident's nearest panel."""
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = f"{reverse('resources:nearest')}?incident={incident_id}"
+    return redirect(target)
+
+
+MAX_PK = 2**63 - 1
+
+
+def _pk(value):
+    """A positive database id from form text, or None."""
+    value = (value or "").strip()
+    if not value.isascii() or not value.isdigit() or not 0 < int(value) <= MAX_PK:
+        return None
+    return int(value)
 
 
 @login_required
 @require_POST
 def dispatch_create(request):
     try:
-        incident = selectors.incident_for(request.user, int(request.POST.get("incident", "0")))
+        incident = selectors.incident_for(request.user, _pk(request.POST.get("incident")))
     except Exception:  # noqa: BLE001 - unknown or outside scope
         return HttpResponse(status=404)
     team = None
     if request.POST.get("team"):
-        team = get_object_or_404(selectors.resources_for(request.user), pk=request.POST["team"])
+        team_pk = _pk(request.POST["team"])
+        if team_pk is None:
+            messages.error(request, _("调派资源无效"))
+            return _back(request, incident.pk)
+        team = get_object_or_404(selectors.resources_for(request.user), pk=team_pk)
     items = []
     stock = selectors.stock_for(request.user)
     for key, value in request.POST.items():
         if key.startswith("stock-") and value.strip() not in ("", "0"):
+            stock_pk = _pk(key[6:])
             try:
-                items.append((get_object_or_404(stock, pk=int(key[6:])), int(value)))
+                quantity = int(value)
             except ValueError:
+                quantity = None
+            if stock_pk is None or quantity is None:
                 messages.error(request, _("调用数量必须为正整数"))
                 return _back(request, incident.pk)
+            items.append((get_object_or_404(stock, pk=stock_pk), quantity))
     try:
         dispatching.request_dispatch(user=request.user, incident=incident, team=team, items=items,
                                      note=request.POST.get("note", ""))
@@ -153,7 +181,7 @@ def dispatch_advance(request, pk):
         if key.startswith("returned-") and value.strip():
             try:
                 returned[int(key[9:])] = int(value)
-            except ValueError:
+            except ValueError:  # also the digit-count limit of int()
                 messages.error(request, _("归还数量无效"))
                 return _back(request, dispatch.incident_id)
     try:

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "command"
+urlpatterns = [
+    path("", views.command_map, name="map"),
+    path("panel/", views.panel, name="panel"),
+]

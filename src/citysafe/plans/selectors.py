@@ -1,0 +1,158 @@
+"""Scoped reads of plans and drills, and the match of an incident to its plan.
+
+Visibility (DESIGN §5 scoping, applied to plans): a municipal administrator sees every plan; anyone else sees the
+city-level plans that are not drafts (every district works under them), and the plans whose owner organisation is
+in their scope or whose region lies in their region subtree.  Drills and findings follow their plan.
+"""
+
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from citysafe.core.privacy import mask_phone
+from citysafe.core.roles import is_municipal
+from citysafe.core.scoping import organization_in_scope, scope_organization_ids, scope_region_paths
+
+from .models import Drill, DrillFinding, EmergencyPlan, PlanLevel, PlanStatus, ResponseLevel, RoleCard
+
+ROMAN = {1: "Ⅰ", 2: "Ⅱ", 3: "Ⅲ", 4: "Ⅳ"}
+
+
+def plans_for(user) -> QuerySet:
+    qs = EmergencyPlan.objects.select_related("owner", "region")
+    if not user.is_authenticated:
+        return qs.none()
+    if is_municipal(user):
+        return qs
+    conditions = [Q(level=PlanLevel.CITY) & ~Q(status=PlanStatus.DRAFT)]
+    ids = scope_organization_ids(user, include_groups=False)
+    if ids:
+        conditions.append(Q(owner_id__in=ids))
+    conditions += [Q(region__path__startswith=p) for p in scope_region_paths(user) or []]
+    return qs.filter(reduce(or_, conditions))
+
+
+def drills_for(user) -> QuerySet:
+    return Drill.objects.select_related("plan", "organiser").filter(plan__in=plans_for(user).values("pk"))
+
+
+def findings_for(user) -> QuerySet:
+    return DrillFinding.objects.select_related("drill", "hazard", "revision").filter(
+        drill__in=drills_for(user).values("pk"))
+
+
+# --- cards ------------------------------------------------------------------------------------------------------
+
+def cards_for_level(plan: EmergencyPlan, level: ResponseLevel | None = None) -> list[RoleCard]:
+    """The plan's cards for ``level`` (cards for every level included); all cards when ``level`` is None."""
+    qs = plan.cards.select_related("response_level")
+    if level is not None:
+        qs = qs.filter(Q(response_level__isnull=True) | Q(response_level=level))
+    return list(qs)
+
+
+def may_see_phones(user, plan: EmergencyPlan) -> bool:
+    """Contact phones are shown in full to the owner organisation's side only (个人信息保护法 art. 51)."""
+    return user is None or organization_in_scope(user, plan.owner_id)
+
+
+def card_data(card: RoleCard, show_phones: bool) -> dict:
+    """Plain data of one card for the page, the API and the DOCX/PDF renderers.
+
+    Shape: {id, plan, plan_code, role, level (1..4 or None), level_label ("Ⅰ级响应" / "各级响应"), steps:
+    [{no, title, detail, time_limit_min, icon}], contacts: [{name, title, phone}], prohibitions: [str],
+    reminders: [str]}.
+    """
+    level = card.response_level.level if card.response_level_id else None
+    return {
+        "id": card.pk, "plan": card.plan.name, "plan_code": card.plan.code, "role": card.role, "level": level,
+        "level_label": f"{ROMAN[level]}级响应" if level else "各级响应",
+        "steps": [{"no": i, "title": s.get("title", ""), "detail": s.get("detail", ""),
+                   "time_limit_min": s.get("time_limit_min"), "icon": s.get("icon") or "▶"}
+                  for i, s in enumerate(card.steps or [], start=1)],
+        "contacts": [{"name": c.get("name", ""), "title": c.get("title", ""),
+                      "phone": c.get("phone", "") if show_phones else mask_phone(c.get("phone", ""))}
+                     for c in card.contacts or []],
+        "prohibitions": [line.strip() for line in card.prohibitions.splitlines() if line.strip()],
+        "reminders": [line.strip() for line in card.reminders.splitlines() if line.strip()],
+    }
+
+
+# --- matching ---------------------------------------------------------------------------------------------------
+
+@dataclass
+class Match:
+    """The plan for an incident, the response level its grade activates (None: no level defined) and why."""
+
+    plan: EmergencyPlan | None
+    level: ResponseLevel | None = None
+    cards: list = field(default_factory=list)
+    reasons: list = field(default_factory=list)
+
+
+def _hazard_codes(incident) -> set[str]:
+    codes = {incident.disaster_type} if incident.disaster_type else set()
+    if incident.industry_id:
+        codes.add(incident.industry.code)
+    return codes
+
+
+def _applies(plan: EmergencyPlan, incident) -> bool:
+    if plan.incident_kind and plan.incident_kind != incident.kind:
+        return False
+    return not plan.hazard_codes or bool(set(plan.hazard_codes) & _hazard_codes(incident))
+
+
+def _locality(plan: EmergencyPlan, incident) -> tuple | None:
+    """Sort key of a candidate (smaller = more local), None when the plan does not cover the incident.
+
+    Order (project default, following 《突发事件应对法》 第四条 属地管理为主): the enterprise plan of the incident's
+    organisation first, then the deepest region covering the incident (township, district, city).
+    """
+    if plan.level == PlanLevel.ENTERPRISE:
+        return (0, 0) if incident.organization_id and plan.owner_id == incident.organization_id else None
+    region = incident.region or (incident.organization.region if incident.organization_id else None)
+    if region is None:
+        return (1, -len(plan.region.path)) if plan.level == PlanLevel.CITY else None
+    if not region.path.startswith(plan.region.path):
+        return None
+    return (1, -len(plan.region.path))
+
+
+def level_for_grade(plan: EmergencyPlan, grade: str) -> ResponseLevel | None:
+    """The response level whose stored grades include ``grade``; when several do (一般 → Ⅲ/Ⅳ) the higher response
+    (smaller number) is taken and the commander may step it down (project default).  An incident without a grade
+    (below every threshold) activates the plan's lowest level."""
+    levels = list(plan.response_levels.all())
+    matching = [lv for lv in levels if grade and grade in (lv.grades or [])]
+    if matching:
+        return min(matching, key=lambda lv: lv.level)
+    if not grade and levels:
+        return max(levels, key=lambda lv: lv.level)
+    return None
+
+
+def matching_plan(incident, plans: QuerySet | None = None) -> Match:
+    """The active plan for ``incident`` among ``plans`` (default: every plan), with its level and cards.
+
+    Candidates: status active, effective (no date or on/before today), kind and hazard codes matching, region
+    covering the incident's region (or enterprise plan of its organisation).  The most local wins; a tie goes to
+    the plan with a specific hazard list, then the newest effective date.
+    """
+    qs = (plans if plans is not None else EmergencyPlan.objects.all()).filter(status=PlanStatus.ACTIVE).filter(
+        Q(effective_date__isnull=True) | Q(effective_date__lte=timezone.localdate())).select_related("region", "owner")
+    candidates = []
+    for plan in qs:
+        key = _locality(plan, incident)
+        if key is not None and _applies(plan, incident):
+            candidates.append((key, 0 if plan.hazard_codes else 1, -(plan.effective_date or timezone.localdate()
+                                                                        ).toordinal(), plan.pk, plan))
+    if not candidates:
+        return Match(plan=None, reasons=["no_plan"])
+    plan = min(candidates, key=lambda c: c[:4])[4]
+    level = level_for_grade(plan, incident.grade)
+    return Match(plan=plan, level=level, cards=cards_for_level(plan, level),
+                 reasons=[] if level else ["no_level"])
