@@ -13,10 +13,12 @@ from citysafe.core.auth import API_AUTH
 from citysafe.early_warning.api_manual import router as warnings_manual_router
 from citysafe.early_warning.api_noise import router as warnings_noise_router
 from citysafe.early_warning.api_response import router as warnings_response_router
+from citysafe.evaluation.api import router as evaluation_router
 from citysafe.hazards.api import router as hazards_router
 from citysafe.incidents.api import router as incidents_router
 from citysafe.monitoring.api import router as monitoring_router
 from citysafe.plans.api import router as plans_router
+from citysafe.records.api import router as records_router
 from citysafe.resources.api import router as resources_router
 from citysafe.workplans.api import router as workplans_router
 from citysafe.workplans.errors import PermissionDenied, WorkplanError
@@ -30,6 +32,8 @@ api.add_router("/", monitoring_router)
 api.add_router("/incidents", incidents_router)
 api.add_router("/resources", resources_router)
 api.add_router("/plans", plans_router)
+api.add_router("/records", records_router)
+api.add_router("/evaluation", evaluation_router)
 api.add_router("/warnings", warnings_manual_router)
 api.add_router("/warnings", warnings_response_router)
 api.add_router("/warnings", warnings_noise_router)

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "citysafe.incidents",
     "citysafe.resources",
     "citysafe.plans",
+    "citysafe.records",
+    "citysafe.evaluation",
     "citysafe.command",
 ]
 

@@ -16,6 +16,8 @@ urlpatterns = [
     path("incidents/", include("citysafe.incidents.urls")),
     path("resources/", include("citysafe.resources.urls")),
     path("plans/", include("citysafe.plans.urls")),
+    path("records/", include("citysafe.records.urls")),
+    path("evaluation/", include("citysafe.evaluation.urls")),
     path("command/", include("citysafe.command.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
