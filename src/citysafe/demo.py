@@ -60,9 +60,16 @@ def prepare_demo(stdout=None) -> list[dict]:
 
     say("emergency resources demo: " + ", ".join(f"{k} {v}" for k, v in prepare_resources(admin).items()))
     say("incidents demo: " + ", ".join(f"{k} {v}" for k, v in prepare_incidents(admin).items()))
+    from citysafe.records.demo import prepare as prepare_records
+
+    say("statistics demo: " + ", ".join(f"{k} {v}" for k, v in prepare_records(admin).items()))
     from citysafe.plans.demo import prepare as prepare_plans
 
     say("emergency plans demo: " + ", ".join(f"{k} {v}" for k, v in prepare_plans(admin).items()))
+    from citysafe.evaluation.demo import prepare as prepare_kpis
+
+    say("KPIs from the records: " + ", ".join(f"{k} {v}" for k, v in prepare_kpis(admin).items()))
+    _say_report_link(say)
     from citysafe.monitoring.simulator import create_demo_devices
 
     say(f"demo monitoring devices: {create_demo_devices()} new")
@@ -73,6 +80,16 @@ def prepare_demo(stdout=None) -> list[dict]:
     if past is not None:
         say(f"warning loop: yesterday's rainstorm warning at {past.risk_point} played through (see its timeline)")
     return logins
+
+
+def _say_report_link(say) -> None:
+    """Where to download a quarterly duty report (述职) of a unit that leads many targets."""
+    unit = Organization.objects.filter(name="市住房城乡建委").first() or Organization.objects.filter(
+        kind="department").first()
+    if unit is not None:
+        today = timezone.localdate()
+        period = f"{today.year}Q{(today.month - 1) // 3 + 1}"
+        say(f"quarterly duty report of {unit.name}: /evaluation/reports/{unit.pk}.docx?period={period} (also .xlsx)")
 
 
 def _users() -> list[dict]:
@@ -106,7 +123,8 @@ def _demo_progress(plan: WorkPlan, admin) -> None:
     today = timezone.localdate()
     as_of = min(today, dt.date(plan.year, 12, 31)) if today.year >= plan.year else dt.date(plan.year, 1, 31)
     elapsed = max(0.05, (as_of - dt.date(plan.year, 1, 1)).days / 365)
-    for target in Target.objects.filter(task__plan=plan).select_related("task"):
+    # the eight annex KPIs are computed from the statistics records (evaluation.kpi_services), never reported by hand
+    for target in Target.objects.filter(task__plan=plan).exclude(task__kind="kpi").select_related("task"):
         lead = target.task.lead_unit
         if lead is not None and lead.is_group:
             lead = Organization.objects.get(name="市应急管理局")  # the committee offices sit in the emergency bureau

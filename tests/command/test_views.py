@@ -154,3 +154,63 @@ def test_incident_timeline_shows_dispatch_events(client, world, yuzhong):
 
     events = timeline(incident)["dispatches"]
     assert [e["kind"] for e in events] == ["dispatch_requested", "dispatch_dispatched"]
+
+
+# --- fix round: popups, plan links, empty warnings, district hint ------------------------------------------------
+
+
+def test_incident_popup_grade_time_casualties_and_links(client, reference, yuzhong):
+    incident = Incident.objects.create(kind="accident", title="未定级事故", lon=YUZHONG[0], lat=YUZHONG[1], deaths=0,
+                                       serious_injuries=2, region=_region("500103"),
+                                       occurred_at=timezone.make_aware(dt.datetime(2026, 3, 1, 8, 30)))
+    client.force_login(yuzhong)
+    response = client.get(reverse("command:incident_popup", args=[incident.pk]))
+    assert response.status_code == 200
+    popup = response.content.decode()
+    assert 'data-testid="popup-grade"' in popup and "未定级" in popup
+    assert "2026-03-01 08:30" in popup
+    assert "死亡 0 人，失踪 0 人，重伤 2 人，被困 0 人" in popup
+    assert reverse("incidents:incident_detail", args=[incident.pk]) in popup
+    assert f'href="{reverse("plans:for_incident", args=[incident.pk])}"' in popup and "预案与处置卡" in popup
+    assert f'href="{reverse("resources:nearest")}?incident={incident.pk}"' in popup and "就近资源" in popup
+
+
+def test_incident_popup_shows_grade_label(client, reference, yuzhong):
+    incident = Incident.objects.create(kind="accident", title="较大事故", lon=YUZHONG[0], lat=YUZHONG[1], deaths=3,
+                                       grade="large", region=_region("500103"), occurred_at=timezone.now())
+    client.force_login(yuzhong)
+    popup = client.get(reverse("command:incident_popup", args=[incident.pk])).content.decode()
+    assert "较大事故" in popup and "未定级" not in popup
+
+
+def test_incident_popup_scoped_and_login_required(client, world, yuzhong):
+    url = reverse("command:incident_popup", args=[world["wz_incident"].pk])
+    assert client.get(url).status_code == 302
+    client.force_login(yuzhong)
+    assert client.get(url).status_code == 404  # another district's incident: as if it did not exist
+    assert client.get(reverse("command:incident_popup", args=[world["yz_incident"].pk])).status_code == 200
+
+
+def test_panel_incidents_link_to_plans(client, world, yuzhong):
+    client.force_login(yuzhong)
+    panel = client.get("/command/panel/").content.decode()
+    assert f'href="{reverse("plans:for_incident", args=[world["yz_incident"].pk])}"' in panel
+    assert 'data-testid="panel-plans"' in panel and "预案与处置卡" in panel
+
+
+def test_panel_says_no_active_warning(client, reference, yuzhong):
+    client.force_login(yuzhong)
+    panel = client.get("/command/panel/").content.decode()
+    assert 'data-testid="panel-no-warnings"' in panel and "当前无生效预警" in panel
+
+
+@pytest.mark.parametrize("role,scoped", [("district_operator", "1"), ("municipal_admin", "0"), ("viewer", "0")])
+def test_page_flags_district_users_for_the_mutual_aid_hint(client, reference, role, scoped):
+    client.force_login(_user(role))
+    response = client.get("/command/")
+    page = response.content.decode()
+    assert f'data-district-scoped="{scoped}"' in page
+    messages = response.context["messages_js"]  # (json_script escapes them in the page)
+    assert messages["none_district"] == "本辖区暂无可用队伍，请向市应急局申请跨区支援"  # shown when no team in reach
+    assert messages["no_warnings"] == "当前无生效预警"
+    assert reverse("command:incident_popup", args=[0]) in page

@@ -25,7 +25,7 @@ def test_docx_one_section_per_card_with_role_steps_contacts(demo):
         for step in card["steps"]:
             assert step["title"] in cells
     assert "应急值班室(演示)" in text and "13800000001" in text
-    assert "禁止: 禁止无防护人员进入警戒区" in cells
+    assert "✖ 禁止无防护人员进入警戒区" in cells and "禁止: 禁止" not in cells  # not doubled
     assert "30 分钟内" in cells
 
 

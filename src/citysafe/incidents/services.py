@@ -106,6 +106,14 @@ def _check_times(occurred_at: dt.datetime, reported_at: dt.datetime) -> tuple[dt
     return occurred_at, reported_at
 
 
+def _sync_record_on_commit(incident: Incident, user) -> None:
+    """Hook of the records app: the accident record and its cross-check figures follow the incident (on commit,
+    so a rolled-back intake leaves no record; robust: a failing sync is logged, the intake still answers)."""
+    from citysafe.records.services import sync_from_incident
+
+    transaction.on_commit(lambda: sync_from_incident(incident, user=user), robust=True)
+
+
 def default_first_report_level(kind: str) -> str:
     """Default level of the first report: the city for natural disasters (初报 reaches the city within 2 h,
     §2.1), the county otherwise (493 Art. 9)."""
@@ -185,6 +193,7 @@ def create_incident(*, user, kind: str, title: str, occurred_at: dt.datetime, re
                                       reported_at=reported_at, reported_by=user,
                                       reporter_name=incident.reporter_name, grade_before="",
                                       grade_after=incident.grade, note=incident.description, **figures)
+    _sync_record_on_commit(incident, user)
     return incident
 
 
@@ -241,4 +250,5 @@ def add_report(*, user, incident: Incident, kind: str, level: str = ReportLevel.
             setattr(incident, name, getattr(latest, name))
         incident.grade = latest.grade_after
         incident.save()
+    _sync_record_on_commit(incident, user)
     return report

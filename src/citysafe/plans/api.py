@@ -7,11 +7,13 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from citysafe.core.models import Organization, Region
+from citysafe.core.scoping import organization_in_scope, regions_in_scope
 from citysafe.incidents.selectors import incidents_for
 
 from . import cards as rendering
 from . import selectors, services
-from .errors import PlanError
+from .errors import PermissionDenied, PlanError
+from .models import PlanRevision
 from .schemas import (
     CardIn,
     CardOut,
@@ -26,6 +28,7 @@ from .schemas import (
     PlanDetailOut,
     PlanIn,
     PlanOut,
+    RevisionOut,
 )
 
 router = Router(tags=["plans"])
@@ -60,12 +63,18 @@ def list_plans(request, level: str | None = None, status: str | None = None,
 def create_plan(request, payload: PlanIn):
     data = payload.dict()
     owner = get_object_or_404(Organization, pk=data.pop("owner_id"))
+    if not organization_in_scope(request.user, owner.pk):
+        raise PermissionDenied(_("编制单位不在您的管辖范围内。"))
+    if data["level"] not in services.creatable_levels(request.user):
+        raise PermissionDenied(_("您无权创建该层级的预案。"))
     adcode = data.pop("region_adcode")
     region = None
     if adcode:
         region = Region.objects.filter(adcode=adcode).order_by("-valid_from").first()
         if region is None:
             raise PlanError(_("未知区划代码: %(code)s") % {"code": adcode})
+        if not regions_in_scope(request.user).filter(pk=region.pk).exists():
+            raise PermissionDenied(_("适用区域不在您的管辖范围内。"))
     plan = services.create_plan(user=request.user, owner=owner, region=region, **data)
     return Status(201, plan)
 
@@ -108,6 +117,8 @@ def drill_detail(request, drill_id: int):
 def hold_drill(request, drill_id: int, payload: HoldIn):
     drill = get_object_or_404(selectors.drills_for(request.user), pk=drill_id)
     data = payload.dict()
+    for finding in data["findings"]:
+        finding["region"] = finding.pop("region_adcode", None)
     return services.hold_drill(user=request.user, drill=drill, **data)
 
 
@@ -120,7 +131,16 @@ def cancel_drill(request, drill_id: int):
 @router.post("/drills/{drill_id}/findings", response={201: FindingOut})
 def add_finding(request, drill_id: int, payload: FindingIn):
     drill = get_object_or_404(selectors.drills_for(request.user), pk=drill_id)
-    return Status(201, services.add_finding(user=request.user, drill=drill, **payload.dict()))
+    data = payload.dict()
+    data["region"] = data.pop("region_adcode", None)
+    return Status(201, services.add_finding(user=request.user, drill=drill, **data))
+
+
+@router.post("/{plan_id}/revisions/{revision_id}/close", response=RevisionOut)
+def close_revision(request, plan_id: int, revision_id: int):
+    plan = _plan(request, plan_id)
+    revision = get_object_or_404(PlanRevision.objects.filter(plan=plan), pk=revision_id)
+    return services.close_revision(user=request.user, revision=revision)
 
 
 @router.get("/{plan_id}", response=PlanDetailOut)

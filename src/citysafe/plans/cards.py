@@ -19,14 +19,21 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from .selectors import time_limit_label
+
+__all__ = ["cards_to_docx", "cards_to_pdf", "labelled", "time_limit_label"]
+
 CJK_FONT = "STSong-Light"
 DOCX_FONT = "SimSun"  # a font name Word/WPS map to a Song face; LibreOffice substitutes one
 
 
-def time_limit_label(minutes) -> str:
-    if minutes in (None, ""):
-        return "—"
-    return f"{minutes} 分钟内" if minutes < 60 or minutes % 60 else f"{minutes // 60} 小时内"
+MAX_LINE = 1000  # characters of one prohibition/reminder line in a document (longer lines are cut with "…")
+
+
+def labelled(prefix: str, line: str) -> str:
+    """"禁止：…" / "注意：…", without doubling a prefix the line already starts with ("禁止吸烟" stays as it is)."""
+    line = line if len(line) <= MAX_LINE else line[:MAX_LINE] + "…"
+    return line if line.startswith(prefix) else f"{prefix}：{line}"
 
 
 def card_title(card: dict) -> str:
@@ -76,9 +83,9 @@ def cards_to_docx(cards: list[dict]) -> bytes:
             cell = box.rows[0].cells[0]
             _run(cell.paragraphs[0], "禁止 / 注意", size=13, bold=True, color="B00020")
             for line in card["prohibitions"]:
-                _run(cell.add_paragraph(), f"✖ 禁止: {line}", color="B00020")
+                _run(cell.add_paragraph(), f"✖ {labelled('禁止', line)}", color="B00020")
             for line in card["reminders"]:
-                _run(cell.add_paragraph(), f"⚠ 注意: {line}")
+                _run(cell.add_paragraph(), f"⚠ {labelled('注意', line)}")
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
@@ -96,7 +103,12 @@ def _styles():
         "cell": ParagraphStyle("cell", fontSize=11, leading=15, **base),
         "step": ParagraphStyle("step", fontSize=12, leading=16, **base),
         "h2": ParagraphStyle("h2", fontSize=13, leading=18, spaceBefore=4 * mm, spaceAfter=2 * mm, **base),
-        "warn": ParagraphStyle("warn", fontSize=11, leading=15, textColor=colors.HexColor("#B00020"), **base),
+        "warn": ParagraphStyle("warn", fontSize=11, leading=15, textColor=colors.HexColor("#B00020"),
+                               backColor=colors.HexColor("#FFF4F4"), borderPadding=2, spaceAfter=1 * mm, **base),
+        "note": ParagraphStyle("note", fontSize=11, leading=15, backColor=colors.HexColor("#FFF4F4"),
+                               borderPadding=2, spaceAfter=1 * mm, **base),
+        "box": ParagraphStyle("box", fontSize=13, leading=18, spaceBefore=4 * mm, spaceAfter=2 * mm,
+                              textColor=colors.HexColor("#B00020"), **base),
     }
 
 
@@ -122,14 +134,12 @@ def cards_to_pdf(cards: list[dict]) -> bytes:
         if card["contacts"]:
             story.append(Paragraph("关键联系人", s["h2"]))
             story += [Paragraph(escape(f"{c['name']}  {c['title']}  {c['phone']}"), s["cell"]) for c in card["contacts"]]
-        lines = [Paragraph(escape(f"禁止: {t}"), s["warn"]) for t in card["prohibitions"]]
-        lines += [Paragraph(escape(f"注意: {t}"), s["cell"]) for t in card["reminders"]]
+        # Plain paragraphs (not rows of a one-column table): a long line flows on to the next page instead of
+        # raising reportlab's LayoutError for a table cell taller than the frame.
+        lines = [Paragraph(escape(labelled("禁止", t)), s["warn"]) for t in card["prohibitions"]]
+        lines += [Paragraph(escape(labelled("注意", t)), s["note"]) for t in card["reminders"]]
         if lines:
-            story.append(Spacer(1, 4 * mm))
-            box = Table([[Paragraph("禁止 / 注意", s["h2"])]] + [[p] for p in lines], colWidths=[174 * mm])
-            box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1.5, colors.HexColor("#B00020")),
-                                     ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#FFF4F4"))]))
-            story.append(box)
+            story += [Spacer(1, 2 * mm), Paragraph("禁止 / 注意", s["box"])] + lines
     if not story:
         story.append(Paragraph("(无处置卡)", s["cell"]))
     out = io.BytesIO()

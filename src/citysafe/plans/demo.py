@@ -14,7 +14,8 @@ from .models import EmergencyPlan
 
 DEMO_ENTERPRISE = "渝中区演示机械制造有限公司"
 DISASTER_GRADES = {1: ["level_1"], 2: ["level_2"], 3: ["level_3"], 4: ["level_4"]}
-ACCIDENT_GRADES = {1: ["especially_major", "major"], 2: ["large"], 3: ["ordinary"], 4: ["ordinary"]}
+# A grade activates one level only; Ⅳ has no grade of its own: it is taken for an incident below every grade.
+ACCIDENT_GRADES = {1: ["especially_major", "major"], 2: ["large"], 3: ["ordinary"], 4: []}
 
 
 def _step(icon, title, detail, minutes=None):
@@ -96,7 +97,7 @@ PLANS = [
          _step("📷", "取证", "拍照保存现场", 30)], "", "配合调查")]},
 ]
 
-CONTACTS = [{"name": "应急值班室(演示)", "title": "24小时值班", "phone": "02300000000"},
+CONTACTS = [{"name": "应急值班室(演示)", "title": "24小时值班", "phone": "02300000000", "public": True},
             {"name": "张指挥(演示)", "title": "指挥长", "phone": "13800000001"}]
 
 
@@ -140,6 +141,6 @@ def prepare(admin) -> dict:
                         findings=[{"description": "储奇门排水泵站备用电源未接入(演练发现, 演示)", "kind": "hazard"},
                                   {"description": "安置点联系人已调整, 处置卡联系人需更新(演示)", "kind": "plan_change"}])
     services.create_drill(user=admin, plan=plans["DEMO-CQ-DZZH"], title="万州区滑坡避险转移桌面推演(演示)",
-                          kind="tabletop", planned_date=today + dt.timedelta(days=20), is_demo=True,
+                          kind="tabletop", organiser=Organization.objects.get(name="万州区政府"), planned_date=today + dt.timedelta(days=20), is_demo=True,
                           scenario="强降雨诱发滑坡, 威胁 3 户 12 人")
     return {"plans": len(plans), "cards": cards, "drills": 2}

@@ -13,7 +13,13 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from citysafe.core.models import Organization, Region
+from citysafe.core.uploads import random_path
 from citysafe.incidents.models import IncidentKind
+
+
+def plan_document_path(instance, filename: str) -> str:
+    """Plan documents are stored under a random name (served only through the scoped view)."""
+    return random_path("plans", filename)
 
 
 class PlanLevel(models.TextChoices):
@@ -44,7 +50,8 @@ class EmergencyPlan(models.Model):
     version = models.CharField(_("版本"), max_length=30, default="1.0")
     effective_date = models.DateField(_("施行日期"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=12, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
-    source_document = models.FileField(_("预案原文"), upload_to="plans/%Y/", blank=True)
+    source_document = models.FileField(_("预案原文"), upload_to=plan_document_path, blank=True,
+                                       help_text=_("PDF、DOCX 或 DOC 文件"))
     summary = models.TextField(_("摘要"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")

@@ -19,7 +19,7 @@ class PlanIn(Schema):
     owner_id: int
     region_adcode: str | None = Field(None, max_length=20)
     incident_kind: KindIn = ""
-    hazard_codes: list[str] = Field(default_factory=list, max_length=50)
+    hazard_codes: list[str] = Field(default_factory=list, max_length=30)
     version: str = Field("1.0", max_length=30)
     effective_date: dt.date | None = None
     status: PlanStatusIn = "draft"
@@ -67,14 +67,15 @@ class StepIn(Schema):
 class ContactIn(Schema):
     name: str = Field(..., min_length=1, max_length=50)
     title: str = Field("", max_length=50)
-    phone: str = Field("", max_length=30)
+    phone: str = Field("", max_length=30, pattern=r"^[0-9+\-() ]{3,30}$|^$")
+    public: bool = False  # 值班电话/公开: never masked
 
 
 class CardIn(Schema):
     role: str = Field(..., min_length=1, max_length=60)
     level: int | None = Field(None, ge=1, le=4)
     order: int = Field(0, ge=0, le=1000)
-    steps: list[StepIn] = Field(..., max_length=30)
+    steps: list[StepIn] = Field(..., min_length=1, max_length=30)
     contacts: list[ContactIn] = Field(default_factory=list, max_length=20)
     prohibitions: str = Field("", max_length=5000)
     reminders: str = Field("", max_length=5000)
@@ -85,6 +86,7 @@ class StepOut(Schema):
     title: str
     detail: str
     time_limit_min: int | None
+    time_limit_label: str
     icon: str
 
 
@@ -92,6 +94,7 @@ class ContactOut(Schema):
     name: str
     title: str
     phone: str
+    public: bool = False
 
 
 class CardOut(Schema):
@@ -115,6 +118,14 @@ class MatchOut(Schema):
     reasons: list[str]
 
 
+class RevisionOut(Schema):
+    id: int
+    plan_id: int
+    description: str
+    status: str
+    done_at: dt.datetime | None
+
+
 class DrillIn(Schema):
     plan_id: int
     title: str = Field(..., min_length=1, max_length=200)
@@ -126,8 +137,9 @@ class DrillIn(Schema):
 
 
 class FindingIn(Schema):
-    description: str = Field(..., min_length=1, max_length=5000)
+    description: str = Field(..., min_length=1, max_length=2000)
     kind: FindingKindIn
+    region_adcode: str | None = Field(None, max_length=20, description="隐患所在区县（市级预案的演练必填）")
 
 
 class HoldIn(Schema):

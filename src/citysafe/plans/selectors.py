@@ -2,9 +2,11 @@
 
 Visibility (DESIGN §5 scoping, applied to plans): a municipal administrator sees every plan; anyone else sees the
 city-level plans that are not drafts (every district works under them), and the plans whose owner organisation is
-in their scope or whose region lies in their region subtree.  Drills and findings follow their plan.
+in their scope or whose region lies in their region subtree.  Drills (and their findings) are scoped by organiser
+(``drills_for``).
 """
 
+import re
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -36,7 +38,22 @@ def plans_for(user) -> QuerySet:
 
 
 def drills_for(user) -> QuerySet:
-    return Drill.objects.select_related("plan", "organiser").filter(plan__in=plans_for(user).values("pk"))
+    """Drills by organiser, not by plan visibility: the city sees all; anyone else the drills organised by an
+    organisation in their scope (their own, or located in their region subtree), or held under a non-city plan
+    located in their region subtree.  An enterprise sees its own drills."""
+    qs = Drill.objects.select_related("plan", "organiser")
+    if not user.is_authenticated:
+        return qs.none()
+    if is_municipal(user):
+        return qs
+    conditions = [Q(pk__in=[])]
+    ids = scope_organization_ids(user, include_groups=False)
+    if ids:
+        conditions.append(Q(organiser_id__in=ids))
+    conditions += [Q(organiser__region__path__startswith=p) for p in scope_region_paths(user) or []]
+    conditions += [~Q(plan__level=PlanLevel.CITY) & Q(plan__region__path__startswith=p)
+                   for p in scope_region_paths(user) or []]
+    return qs.filter(reduce(or_, conditions))
 
 
 def findings_for(user) -> QuerySet:
@@ -45,6 +62,13 @@ def findings_for(user) -> QuerySet:
 
 
 # --- cards ------------------------------------------------------------------------------------------------------
+
+def time_limit_label(minutes) -> str:
+    """"30 分钟内", "2 小时内" (whole hours from 60 minutes), "90 分钟内"; "—" without a limit."""
+    if minutes in (None, ""):
+        return "—"
+    return f"{minutes} 分钟内" if minutes < 60 or minutes % 60 else f"{minutes // 60} 小时内"
+
 
 def cards_for_level(plan: EmergencyPlan, level: ResponseLevel | None = None) -> list[RoleCard]:
     """The plan's cards for ``level`` (cards for every level included); all cards when ``level`` is None."""
@@ -59,6 +83,16 @@ def may_see_phones(user, plan: EmergencyPlan) -> bool:
     return user is None or organization_in_scope(user, plan.owner_id)
 
 
+MOBILE_RE = re.compile(r"(?:\+?86[- ]?)?1[3-9]\d{9}")
+
+
+def is_personal_phone(contact: dict) -> bool:
+    """A contact's number is personal (masked for outsiders) when it is a mobile number (1[3-9]\\d{9}) and the
+    contact is not flagged public (值班电话/公开).  Duty landlines and hotlines are never masked."""
+    phone = re.sub(r"[\s\-()]", "", contact.get("phone") or "")
+    return not contact.get("public") and bool(MOBILE_RE.fullmatch(phone))
+
+
 def card_data(card: RoleCard, show_phones: bool) -> dict:
     """Plain data of one card for the page, the API and the DOCX/PDF renderers.
 
@@ -71,10 +105,12 @@ def card_data(card: RoleCard, show_phones: bool) -> dict:
         "id": card.pk, "plan": card.plan.name, "plan_code": card.plan.code, "role": card.role, "level": level,
         "level_label": f"{ROMAN[level]}级响应" if level else "各级响应",
         "steps": [{"no": i, "title": s.get("title", ""), "detail": s.get("detail", ""),
-                   "time_limit_min": s.get("time_limit_min"), "icon": s.get("icon") or "▶"}
+                   "time_limit_min": s.get("time_limit_min"), "icon": s.get("icon") or "▶",
+                   "time_limit_label": time_limit_label(s.get("time_limit_min"))}
                   for i, s in enumerate(card.steps or [], start=1)],
         "contacts": [{"name": c.get("name", ""), "title": c.get("title", ""),
-                      "phone": c.get("phone", "") if show_phones else mask_phone(c.get("phone", ""))}
+                      "phone": mask_phone(c.get("phone", "")) if not show_phones and is_personal_phone(c)
+                      else c.get("phone", ""), "public": bool(c.get("public"))}
                      for c in card.contacts or []],
         "prohibitions": [line.strip() for line in card.prohibitions.splitlines() if line.strip()],
         "reminders": [line.strip() for line in card.reminders.splitlines() if line.strip()],
@@ -123,8 +159,8 @@ def _locality(plan: EmergencyPlan, incident) -> tuple | None:
 
 
 def level_for_grade(plan: EmergencyPlan, grade: str) -> ResponseLevel | None:
-    """The response level whose stored grades include ``grade``; when several do (一般 → Ⅲ/Ⅳ) the higher response
-    (smaller number) is taken and the commander may step it down (project default).  An incident without a grade
+    """The response level whose stored grades include ``grade`` (services allow one level per grade; for data
+    stored before that rule the higher response, the smaller number, is taken).  An incident without a grade
     (below every threshold) activates the plan's lowest level."""
     levels = list(plan.response_levels.all())
     matching = [lv for lv in levels if grade and grade in (lv.grades or [])]
@@ -135,24 +171,40 @@ def level_for_grade(plan: EmergencyPlan, grade: str) -> ResponseLevel | None:
     return None
 
 
+def is_general(plan: EmergencyPlan) -> bool:
+    """A general plan (总体预案): city level, no incident kind and no hazard list; the fallback for any incident."""
+    return plan.level == PlanLevel.CITY and not plan.incident_kind and not plan.hazard_codes
+
+
 def matching_plan(incident, plans: QuerySet | None = None) -> Match:
     """The active plan for ``incident`` among ``plans`` (default: every plan), with its level and cards.
 
     Candidates: status active, effective (no date or on/before today), kind and hazard codes matching, region
-    covering the incident's region (or enterprise plan of its organisation).  The most local wins; a tie goes to
-    the plan with a specific hazard list, then the newest effective date.
+    covering the incident's region (or enterprise plan of its organisation).  A plan that has a response level for
+    the incident's grade and cards for it comes before one without (then one with a level but no cards, then an
+    empty plan); among those the most local wins; a tie goes to the plan with a specific hazard list, then the
+    newest effective date.  The city general plan (总体预案, see ``is_general``) is used only when nothing else
+    matches (reason "general_plan").
     """
     qs = (plans if plans is not None else EmergencyPlan.objects.all()).filter(status=PlanStatus.ACTIVE).filter(
         Q(effective_date__isnull=True) | Q(effective_date__lte=timezone.localdate())).select_related("region", "owner")
-    candidates = []
+    candidates, general = [], []
     for plan in qs:
         key = _locality(plan, incident)
-        if key is not None and _applies(plan, incident):
-            candidates.append((key, 0 if plan.hazard_codes else 1, -(plan.effective_date or timezone.localdate()
-                                                                        ).toordinal(), plan.pk, plan))
+        if key is None or not _applies(plan, incident):
+            continue
+        level = level_for_grade(plan, incident.grade)
+        cards = cards_for_level(plan, level) if level else []
+        usable = 0 if level and cards else 1 if level else 2
+        row = (usable, key, 0 if plan.hazard_codes else 1,
+               -(plan.effective_date or timezone.localdate()).toordinal(), plan.pk, plan, level, cards)
+        (general if is_general(plan) else candidates).append(row)
+    reasons = []
+    if not candidates and general:
+        candidates, reasons = general, ["general_plan"]
     if not candidates:
         return Match(plan=None, reasons=["no_plan"])
-    plan = min(candidates, key=lambda c: c[:4])[4]
-    level = level_for_grade(plan, incident.grade)
-    return Match(plan=plan, level=level, cards=cards_for_level(plan, level),
-                 reasons=[] if level else ["no_level"])
+    *_key, plan, level, cards = min(candidates, key=lambda c: c[:5])
+    if level is None:
+        cards = cards_for_level(plan, None)  # no level for the grade: every card of the plan
+    return Match(plan=plan, level=level, cards=cards, reasons=reasons + ([] if level else ["no_level"]))

@@ -16,8 +16,8 @@ from . import cards as rendering
 from . import selectors, services
 from .api import CONTENT_TYPES
 from .errors import PermissionDenied, PlanError
-from .forms import DrillForm, HoldForm, PlanForm
-from .models import PlanLevel
+from .forms import CardForm, DrillForm, HoldForm, LevelForm, PlanForm
+from .models import PlanLevel, PlanRevision
 
 
 @login_required
@@ -70,8 +70,11 @@ def plan_edit(request, pk):
 
 def _level_cards(request, plan):
     level = None
-    if request.GET.get("level"):
-        level = plan.response_levels.filter(level=request.GET["level"]).first()
+    raw = request.GET.get("level")
+    if raw:
+        if raw not in ("1", "2", "3", "4"):
+            raise Http404
+        level = plan.response_levels.filter(level=int(raw)).first()
         if level is None:
             raise Http404
     show = selectors.may_see_phones(request.user, plan)
@@ -119,7 +122,7 @@ def drill_create(request, pk):
     plan = get_object_or_404(selectors.plans_for(request.user), pk=pk)
     if not can_write(request.user):
         raise HttpForbidden
-    form = DrillForm(request.POST or None)
+    form = DrillForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             drill = services.create_drill(user=request.user, plan=plan, **form.cleaned_data)
@@ -143,12 +146,12 @@ def drill_hold(request, pk):
     drill = get_object_or_404(selectors.drills_for(request.user), pk=pk)
     if not services.can_edit_drill(request.user, drill):
         raise HttpForbidden
-    form = HoldForm(request.POST or None, initial={"held_at": timezone.localtime().replace(second=0, microsecond=0),
-                                                    "participant_units": drill.participant_units})
+    form = HoldForm(request.POST or None, user=request.user,
+                    initial={"held_at": timezone.localtime().replace(second=0, microsecond=0),
+                             "participant_units": drill.participant_units})
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+        data = form.service_fields()
         findings = form.findings()
-        data.pop("hazard_findings"), data.pop("plan_findings")
         try:
             services.hold_drill(user=request.user, drill=drill, findings=findings, **data)
         except (PlanError, PermissionDenied) as exc:
@@ -158,3 +161,111 @@ def drill_hold(request, pk):
             return redirect("plans:drill_detail", drill.pk)
     return render(request, "plans/drill_hold.html", {"form": form, "drill": drill})
 
+
+
+@login_required
+def plan_document(request, pk):
+    """The plan's source document, only to users who may see the plan (never a public /media/ URL)."""
+    plan = get_object_or_404(selectors.plans_for(request.user), pk=pk)
+    if not plan.source_document:
+        raise Http404
+    from pathlib import Path
+
+    from citysafe.core.uploads import serve_file
+
+    return serve_file(plan.source_document, f"{plan.code}{Path(plan.source_document.name).suffix}")
+
+
+def _editable_plan(request, pk):
+    plan = get_object_or_404(selectors.plans_for(request.user), pk=pk)
+    if not services.can_edit(request.user, plan):
+        raise HttpForbidden
+    return plan
+
+
+@login_required
+def level_edit(request, pk, level=None):
+    """Add (``level`` None) or change one response level."""
+    plan = _editable_plan(request, pk)
+    instance = get_object_or_404(plan.response_levels, level=level) if level is not None else None
+    initial = ({"level": instance.level, "grades": instance.grades,
+                "activation_criteria": instance.activation_criteria} if instance else None)
+    form = LevelForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_response_level(user=request.user, plan=plan, **form.cleaned_data)
+        except (PlanError, PermissionDenied) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("已保存响应级别。"))
+            return redirect("plans:plan_detail", plan.pk)
+    return render(request, "plans/level_form.html", {"form": form, "plan": plan, "instance": instance})
+
+
+@login_required
+def level_delete(request, pk, level):
+    plan = _editable_plan(request, pk)
+    instance = get_object_or_404(plan.response_levels, level=level)
+    if request.method == "POST":
+        services.delete_response_level(user=request.user, level=instance)
+        messages.success(request, _("已删除响应级别。"))
+        return redirect("plans:plan_detail", plan.pk)
+    return render(request, "plans/confirm_delete.html", {"plan": plan, "object": instance})
+
+
+@login_required
+def card_edit(request, pk, card_id=None):
+    """Add (``card_id`` None) or change one role card."""
+    plan = _editable_plan(request, pk)
+    card = get_object_or_404(plan.cards, pk=card_id) if card_id is not None else None
+    form = CardForm(request.POST or None, plan=plan, initial=CardForm.initial_for(card) if card else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_card(user=request.user, plan=plan, card=card, **form.service_fields())
+        except (PlanError, PermissionDenied) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("已保存处置卡。"))
+            return redirect("plans:plan_detail", plan.pk)
+    return render(request, "plans/card_form.html", {"form": form, "plan": plan, "card": card})
+
+
+@login_required
+def card_delete(request, pk, card_id):
+    plan = _editable_plan(request, pk)
+    card = get_object_or_404(plan.cards, pk=card_id)
+    if request.method == "POST":
+        services.delete_card(user=request.user, card=card)
+        messages.success(request, _("已删除处置卡。"))
+        return redirect("plans:plan_detail", plan.pk)
+    return render(request, "plans/confirm_delete.html", {"plan": plan, "object": card})
+
+
+@login_required
+def revision_close(request, pk, revision_id):
+    plan = _editable_plan(request, pk)
+    revision = get_object_or_404(PlanRevision.objects.filter(plan=plan), pk=revision_id)
+    if request.method != "POST":
+        return redirect("plans:plan_detail", plan.pk)
+    try:
+        services.close_revision(user=request.user, revision=revision)
+    except PlanError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("修订事项已标记为完成。"))
+    return redirect("plans:plan_detail", plan.pk)
+
+
+@login_required
+def drill_cancel(request, pk):
+    drill = get_object_or_404(selectors.drills_for(request.user), pk=pk)
+    if not services.can_edit_drill(request.user, drill):
+        raise HttpForbidden
+    if request.method == "POST":
+        try:
+            services.cancel_drill(user=request.user, drill=drill)
+        except PlanError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("已取消演练。"))
+    return redirect("plans:drill_detail", drill.pk)

@@ -5,12 +5,26 @@
   "use strict";
   const STORE = "citysafe.command.layers";
   const REFRESH_MS = 30000;
-  const RESOURCE_COLORS = {team: "#2e7d32", depot: "#1565c0", equipment: "#6a1b9a", shelter: "#00897b",
-                           helipad: "#ef6c00", medical: "#00838f"};
+  // Colours are unique per layer: the four warning level colours are used by warnings only, red diamonds by incidents
+  // only; resources are badges with one glyph per kind, hazards triangles, risk points rings.
+  const RESOURCE_COLORS = {team: "#2e7d32", depot: "#795548", equipment: "#6a1b9a", shelter: "#9e9d24",
+                           helipad: "#455a64", medical: "#00838f"};
+  const UNAVAILABLE = "#9e9e9e";
   const LEVEL_COLORS = {blue: "#1565c0", yellow: "#f9a825", orange: "#ef6c00", red: "#c62828"};
+  const INCIDENT_COLORS = {severe: "#8e0000", other: "#e53935"};
+  const HAZARD_COLORS = {major: "#ad1457", general: "#f06292"};
+  const RISK_COLOR = "#283593";
+  const REGION_COLOR = "#0b3d6b";
+  // Cluster bubbles take the layer's colour.
+  const CLUSTER_COLORS = {incidents: INCIDENT_COLORS.other, hazards: HAZARD_COLORS.major, risk_points: RISK_COLOR};
+  for (const [kind, color] of Object.entries(RESOURCE_COLORS)) CLUSTER_COLORS[`resource_${kind}`] = color;
   const SEVERE = new Set(["especially_major", "major", "level_1", "level_2"]);
   const esc = s => String(s ?? "").replace(/[&<>"']/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
   const readJson = id => JSON.parse(document.getElementById(id).textContent);
+  // One symbol's HTML (used by the markers and by the legend alike).
+  const sym = (shape, color, glyph = "", extra = "") =>
+    `<span class="cmd-sym cmd-sym-${shape} ${extra}" style="background:${color};border-color:${color}">${esc(glyph)}</span>`;
+  const SIZES = {diamond: 18, badge: 20, triangle: 16, ring: 14, dot: 12};
 
   function csrfToken() {
     const m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -23,6 +37,13 @@
       if (!r.ok) throw new Error(String(r.status));
       return r.json();
     });
+  }
+
+  function clusterIcon(key) {
+    const color = CLUSTER_COLORS[key] || "#555";
+    return cluster => L.divIcon({
+      html: `<div style="background:${color}"><span>${cluster.getChildCount()}</span></div>`,
+      className: `cmd-cluster cmd-cluster-${key}`, iconSize: L.point(36, 36)});
   }
 
   function commandMap(el) {
@@ -39,7 +60,8 @@
     const layers = {};
     for (const key of Object.keys(labels)) {
       layers[key] = (key === "regions" || key === "warnings") ? L.featureGroup()
-        : L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50});
+        : L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50,
+                                iconCreateFunction: clusterIcon(key)});
     }
     let saved = {};
     try { saved = JSON.parse(localStorage.getItem(STORE) || "{}"); } catch (e) { saved = {}; }
@@ -55,8 +77,39 @@
       if (!key) return;
       saved[key] = e.type === "overlayadd";
       localStorage.setItem(STORE, JSON.stringify(saved));
+      markLegend();
       if (saved[key]) load([key]);
     });
+    // --- legend: one row per layer, drawn with the markers' own symbols ------------------------------------------
+    const legendRows = {
+      regions: sym("outline", REGION_COLOR),
+      incidents: `${sym("diamond", INCIDENT_COLORS.severe, "", "cmd-sym-big")}${esc(msg.legend_severe)} ` +
+                 `${sym("diamond", INCIDENT_COLORS.other)}${esc(msg.legend_other)}`,
+      warnings: ["red", "orange", "yellow", "blue"].map(l => sym("dot", LEVEL_COLORS[l])).join("") +
+                `${esc(msg.legend_levels)} <span class="text-muted" data-testid="legend-no-warnings" hidden>` +
+                `${esc(msg.no_warnings)}</span>`,
+      hazards: `${sym("triangle", HAZARD_COLORS.major)}${esc(msg.legend_major)} ` +
+               `${sym("triangle", HAZARD_COLORS.general)}${esc(msg.legend_general)}`,
+      risk_points: sym("ring", RISK_COLOR),
+    };
+    for (const [kind, color] of Object.entries(RESOURCE_COLORS)) legendRows[`resource_${kind}`] = sym("badge", color, msg[`glyph_${kind}`]);
+    const legendBody = document.getElementById("command-legend-body");
+    if (legendBody) {
+      legendBody.innerHTML = Object.keys(layers).map(key => {
+        const label = `<span class="fw-semibold">${esc(labels[key])}</span>`;
+        const symbols = legendRows[key] || "";
+        const row = ["incidents", "warnings", "hazards"].includes(key) ? `${label}：${symbols}` : `${symbols}${label}`;
+        return `<div class="cmd-legend-row" data-legend="${esc(key)}">${row}</div>`;
+      }).join("") + `<div class="cmd-legend-row" data-legend="unavailable">` +
+        `${sym("badge", UNAVAILABLE, msg.glyph_team)}${esc(msg.legend_unavailable)}</div>`;
+    }
+    function markLegend() {
+      document.querySelectorAll("#command-legend-body [data-legend]").forEach(row => {
+        const group = layers[row.dataset.legend];
+        if (group) row.classList.toggle("cmd-off", !map.hasLayer(group));
+      });
+    }
+    markLegend();
     const legendEl = document.getElementById("command-legend");
     if (legendEl) {
       const legend = L.control({position: "bottomleft"});
@@ -65,10 +118,23 @@
     }
 
     const markers = {incident: {}, warning: {}};
+    let regionsLoaded = false;
     const setCount = (key, n) => {
       el.dataset[`count_${key}`] = String(n);
       document.querySelectorAll(`[data-count="${key}"]`).forEach(s => { s.textContent = `(${n})`; });
+      if (key === "warnings") {
+        // The warnings layer is often empty (no warning in force): say so rather than show nothing.
+        document.querySelectorAll("[data-testid=legend-no-warnings]").forEach(s => { s.hidden = n > 0; });
+      }
     };
+    // A div-icon marker drawn with ``sym`` (clusters fine; class names let tests and styles find it).
+    const marker = (latlng, shape, color, cls, {glyph = "", extra = "", pane = "markerPane", size} = {}) => {
+      const px = size || SIZES[shape];
+      return L.marker(latlng, {pane, icon: L.divIcon({html: sym(shape, color, glyph, extra), className: `cmd-icon ${cls}`,
+                                                      iconSize: [px, px], iconAnchor: [px / 2, px / 2],
+                                                      popupAnchor: [0, -px / 2]})});
+    };
+    const popupUrl = id => el.dataset.incidentPopup.replace(/\/0\/popup\/$/, `/${Number(id)}/popup/`);
     const circle = (latlng, color, cls, radius = 7, pane = "overlayPane") =>
       L.circleMarker(latlng, {radius, color: "#222", weight: 1, fillColor: color, fillOpacity: 0.85, className: cls,
                               pane});
@@ -77,11 +143,15 @@
     const loaders = {
       regions: () => getJson(el.dataset.regions).then(fc => {
         layers.regions.clearLayers();
-        L.geoJSON(fc, {pane: "cmdRegions", style: () => ({color: "#0b3d6b", weight: 1.5, fillOpacity: 0.04}),
-                       onEachFeature: (f, l) => l.bindTooltip(esc(f.properties.name))}).addTo(layers.regions);
-        setCount("regions", layers.regions.getLayers().length);
-        if (!el.dataset.fitted && layers.regions.getLayers().length) {
-          map.fitBounds(layers.regions.getBounds());
+        const shapes = L.geoJSON(fc, {pane: "cmdRegions", style: () => ({color: REGION_COLOR, weight: 1.5, fillOpacity: 0.04}),
+                                      onEachFeature: (f, l) => l.bindTooltip(esc(f.properties.name))});
+        shapes.addTo(layers.regions);
+        regionsLoaded = true;
+        // Count the districts (features), not the one wrapper layer; a user with none keeps the default view.
+        setCount("regions", fc.features.length);
+        const bounds = shapes.getBounds();
+        if (!el.dataset.fitted && fc.features.length && bounds.isValid()) {
+          map.fitBounds(bounds);
           el.dataset.fitted = "1";
         }
       }),
@@ -90,10 +160,19 @@
         markers.incident = {};
         for (const f of fc.features) {
           const p = f.properties, [lon, lat] = f.geometry.coordinates;
-          const m = circle([lat, lon], SEVERE.has(p.grade) ? "#b71c1c" : "#e65100", `cmd-incident cmd-incident-${Number(p.id)}`, 9,
-                           "cmdIncidents");
+          const severe = SEVERE.has(p.grade);
+          const m = marker([lat, lon], "diamond", severe ? INCIDENT_COLORS.severe : INCIDENT_COLORS.other,
+                           `cmd-incident cmd-incident-${Number(p.id)}`,
+                           {extra: severe ? "cmd-sym-big" : "", pane: "cmdIncidents", size: severe ? 22 : 18});
+          // Grade, time, casualties and the links (详情, 预案与处置卡, 就近资源) come from the server, on opening.
           m.bindPopup(`<a href="${el.dataset.incidentUrl}${Number(p.id)}/">${esc(p.title)}</a><br>` +
-                      `${esc(p.grade_label || "")}`);
+                      `<span class="text-muted">${esc(msg.loading)}</span>`, {minWidth: 220});
+          m.on("popupopen", () => {
+            fetch(popupUrl(p.id), {credentials: "same-origin"}).then(r => {
+              if (!r.ok) throw new Error(String(r.status));
+              return r.text();
+            }).then(html => m.setPopupContent(html)).catch(() => {});
+          });
           m.on("click", () => showNearest(p));
           markers.incident[p.id] = m;
           list.push(m);
@@ -120,11 +199,16 @@
         const byKind = {};
         for (const f of fc.features) {
           const p = f.properties, [lon, lat] = f.geometry.coordinates;
-          const color = p.status === "available" ? (RESOURCE_COLORS[p.layer] || "#333") : "#9e9e9e";
-          const m = circle([lat, lon], color, `cmd-resource cmd-resource-${Number(p.id)}`, 6);
-          m.bindPopup(`<a href="${el.dataset.resourceUrl}${Number(p.id)}/">${esc(p.title)}</a><br>` +
-                      `${esc(labels["resource_" + p.layer])}${p.region ? " · " + esc(p.region) : ""}` +
-                      (p.headcount != null ? `<br>${Number(p.headcount)}` : ""));
+          const color = p.status === "available" ? (RESOURCE_COLORS[p.layer] || "#333") : UNAVAILABLE;
+          const m = marker([lat, lon], "badge", color, `cmd-resource cmd-resource-${Number(p.id)}`,
+                           {glyph: msg[`glyph_${p.layer}`] || ""});
+          const fields = [["headcount", p.headcount], ["capacity", p.capacity], ["occupancy", p.occupancy]]
+            .filter(([, v]) => v != null).map(([k, v]) => [k, String(Number(v))]);
+          fields.push(["status", msg[`status_${p.status}`] || p.status]);
+          m.bindPopup(`<div class="cmd-popup small" data-testid="resource-popup">` +
+                      `<div class="fw-bold"><a href="${el.dataset.resourceUrl}${Number(p.id)}/">${esc(p.title)}</a></div>` +
+                      `<div class="text-muted">${esc(labels["resource_" + p.layer])}${p.region ? " · " + esc(p.region) : ""}</div>` +
+                      fields.map(([k, v]) => `<div data-field="${k}">${esc(msg[k])}${esc(v)}</div>`).join("") + `</div>`);
           (byKind[p.layer] = byKind[p.layer] || []).push(m);
         }
         for (const key of Object.keys(layers).filter(k => k.startsWith("resource_"))) {
@@ -137,7 +221,8 @@
       hazards: () => getJson(el.dataset.hazards).then(fc => {
         const list = fc.features.map(f => {
           const p = f.properties, [lon, lat] = f.geometry.coordinates;
-          return circle([lat, lon], p.grade === "major" ? "#ad1457" : "#f48fb1", "cmd-hazard", 6)
+          return marker([lat, lon], "triangle", p.grade === "major" ? HAZARD_COLORS.major : HAZARD_COLORS.general,
+                        `cmd-hazard cmd-hazard-${Number(p.id)}`)
             .bindPopup(`<a href="${el.dataset.hazardUrl}${Number(p.id)}/">${esc(p.code)}</a><br>${esc(p.title)}`);
         });
         layers.hazards.clearLayers();
@@ -147,7 +232,7 @@
       risk_points: () => getJson(el.dataset.riskPoints).then(fc => {
         const list = fc.features.map(f => {
           const p = f.properties, [lon, lat] = f.geometry.coordinates;
-          return circle([lat, lon], "#283593", "cmd-risk", 6)
+          return marker([lat, lon], "ring", RISK_COLOR, `cmd-risk cmd-risk-${Number(p.id)}`)
             .bindPopup(`<a href="${el.dataset.riskUrl}${Number(p.id)}/">${esc(p.code)}</a><br>${esc(p.title)}`);
         });
         layers.risk_points.clearLayers();
@@ -168,7 +253,7 @@
     let generation = 0;
     function refresh() {
       // Boundaries change rarely: fetched once (and when switched on again), the rest every time.
-      const keys = Object.keys(layers).filter(k => k !== "regions" || !layers.regions.getLayers().length);
+      const keys = Object.keys(layers).filter(k => k !== "regions" || !regionsLoaded);
       return load(keys).then(() => {
         generation += 1;
         el.dataset.refreshed = String(generation);
@@ -190,13 +275,17 @@
       document.getElementById("nearest-incident").innerHTML =
         `<a href="${el.dataset.incidentUrl}${Number(p.id)}/">${esc(p.title)}</a> ` +
         `<a class="small" href="${el.dataset.nearestPage}?incident=${Number(p.id)}">${esc(msg.all_resources)}</a>`;
+    // (teams of other districts are outside a district user's scope: the API does not return them, so mutual aid
+    // is pointed to in words — requested from the city, not dispatched from here)
+    const noneMessage = el.dataset.districtScoped === "1" ? msg.none_district : msg.none;
       list.innerHTML = "";
       status.textContent = msg.loading;
       const url = `${el.dataset.nearest}?incident=${Number(p.id)}&kind=team&limit=5`;
       fetch(url, {credentials: "same-origin"}).then(r => r.json().then(body => ({ok: r.ok, body}))).then(({ok, body}) => {
         if (current !== p) return;
         if (!ok) { status.textContent = body.detail || msg.failed; return; }
-        status.textContent = body.length ? "" : msg.none;
+        status.textContent = body.length ? "" : noneMessage;
+        status.dataset.empty = body.length ? "0" : "1";
         list.innerHTML = body.map(n => {
           const r = n.resource;
           const travel = n.travel_min != null ? ` · ${Number(n.travel_min).toFixed(0)} ${esc(msg.min)}` : "";

@@ -1,0 +1,125 @@
+"""Forms and list filters of the records pages (the services check everything again)."""
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from citysafe.core.forms import bootstrap
+from citysafe.core.models import Organization, Region
+from citysafe.core.uploads import validate_upload
+from citysafe.hazards.models import Industry
+
+from .models import AccidentRecord, DisasterReport, FigureSourceKind, RecordCategory, ReportStage
+from .services import GRADES, INDICATORS
+
+GRADE_CHOICES = [("ordinary", _("一般")), ("large", _("较大")), ("major", _("重大")),
+                 ("especially_major", _("特别重大"))]
+assert [g for g, _label in GRADE_CHOICES] == list(GRADES)
+
+
+def _districts():
+    return Region.objects.filter(level__in=["district", "zone"]).order_by("adcode")
+
+
+class RecordFilter(django_filters.FilterSet):
+    date_from = django_filters.DateFilter(label=_("起始日期"), field_name="occurred_on", lookup_expr="gte",
+                                          widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = django_filters.DateFilter(label=_("截止日期"), field_name="occurred_on", lookup_expr="lte",
+                                        widget=forms.DateInput(attrs={"type": "date"}))
+    year = django_filters.NumberFilter(label=_("年度"), field_name="occurred_on", lookup_expr="year")
+    region = django_filters.ModelChoiceFilter(label=_("区县"), queryset=_districts())
+    category = django_filters.ChoiceFilter(label=_("类别"), choices=RecordCategory.choices)
+    grade = django_filters.ChoiceFilter(label=_("等级"), choices=GRADE_CHOICES)
+    industry = django_filters.ModelChoiceFilter(label=_("行业领域"), queryset=Industry.objects.all())
+
+    class Meta:
+        model = AccidentRecord
+        fields = ["region", "category", "grade", "industry"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bootstrap(self.form, small=True)
+
+
+class RecordForm(forms.ModelForm):
+    grade = forms.ChoiceField(label=_("等级"), choices=[("", "---"), *GRADE_CHOICES], required=False)
+
+    class Meta:
+        model = AccidentRecord
+        fields = ["category", "title", "occurred_on", "region", "industry", "organization", "grade", "deaths",
+                  "missing", "serious_injuries", "injuries", "direct_loss_yuan", "is_secondary", "burned_forest_ha",
+                  "note"]
+        widgets = {"occurred_on": forms.DateInput(attrs={"type": "date"}), "note": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = _districts()
+        self.fields["organization"].queryset = Organization.objects.exclude(kind="group")
+        bootstrap(self)
+
+
+class EventForm(forms.Form):
+    title = forms.CharField(label=_("名称"), max_length=200)
+    hazard_type = forms.CharField(label=_("灾种"), max_length=30)
+    start_date = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    is_mass_casualty_responsibility = forms.BooleanField(label=_("因灾群死群伤责任事件"), required=False)
+    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bootstrap(self)
+
+
+class DisasterReportForm(forms.ModelForm):
+    class Meta:
+        model = DisasterReport
+        fields = ["region", "stage", *INDICATORS, "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = _districts()
+        self.fields["stage"].choices = ReportStage.choices
+        for name in INDICATORS:
+            self.fields[name].required = False  # blank means 0, as in the statistical forms
+        bootstrap(self)
+
+
+class SourceFigureForm(forms.Form):
+    subject = forms.CharField(label=_("核查对象"), max_length=80, help_text=_("如 accident:12 或 disaster:3:500101"))
+    metric = forms.CharField(label=_("指标"), max_length=40)
+    source_kind = forms.ChoiceField(label=_("来源类型"), choices=[
+        c for c in FigureSourceKind.choices if c[0] != FigureSourceKind.INCIDENT])
+    source_organization = forms.ModelChoiceField(label=_("来源单位"), required=False,
+                                                 queryset=Organization.objects.exclude(kind="group"))
+    value = forms.FloatField(label=_("数值"), min_value=0)
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bootstrap(self)
+
+
+class ResolveForm(forms.Form):
+    value = forms.FloatField(label=_("核定值"), min_value=0)
+    reason = forms.CharField(label=_("核实说明"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bootstrap(self)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("Excel 文件(.xlsx)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(_("请上传 .xlsx 文件"))
+        validate_upload(upload)
+        return upload
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bootstrap(self)
