@@ -24,3 +24,11 @@ def test_xlsx_opens_with_openpyxl():
 def test_unknown_format_is_refused():
     with pytest.raises(ValueError):
         table_response(["a"], [[1]], "x", "pdf")
+
+
+def test_formulas_in_text_are_neutralised_in_both_formats():
+    rows = [['=HYPERLINK("http://evil.example","点我")', -3, "@SUM(A1)", "正常"]]
+    text = table_response(["a", "b", "c", "d"], rows, "x", "csv").content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and "'@SUM" in text and ",-3," in text
+    ws = load_workbook(io.BytesIO(table_response(["a", "b", "c", "d"], rows, "x", "xlsx").content)).active
+    assert ws["A2"].data_type == "s" and ws["A2"].value.startswith("'=") and ws["B2"].value == -3

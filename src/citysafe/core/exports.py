@@ -9,6 +9,10 @@ opens Chinese text correctly.
 import tablib
 from django.http import HttpResponse
 
+# Cells starting with these are formulas to Excel / LibreOffice: prefix a quote so user text is never executed
+# (OWASP "CSV Injection" guidance).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",
                  "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -20,8 +24,22 @@ def _check(fmt: str) -> str:
     return fmt
 
 
+def neutralise(value):
+    """A text cell that a spreadsheet would read as a formula, quoted; anything else unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _safe(dataset: tablib.Dataset) -> tablib.Dataset:
+    safe = tablib.Dataset(*[[neutralise(v) for v in row] for row in dataset], headers=dataset.headers,
+                          title=dataset.title)
+    return safe
+
+
 def _response(dataset: tablib.Dataset, name: str, fmt: str) -> HttpResponse:
     fmt = _check(fmt)
+    dataset = _safe(dataset)
     body = dataset.export(fmt)
     if fmt == "csv":
         body = "\ufeff" + body
