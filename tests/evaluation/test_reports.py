@@ -29,7 +29,9 @@ def test_docx_contents(world, admin_user):  # noqa: F811
     report = reports.unit_report(admin_user, world["yz"].pk, Q1, TODAY)
     doc = _docx(reports.docx_bytes(report))
     assert doc.paragraphs[0].text == "渝中区政府2026年第1季度述职报告"
-    score, components, bars, targets, items = doc.tables
+    score, components, bars, targets, items, figures, kpi_rows = doc.tables
+    assert _cells(figures)[0] == ["项目", "本年累计", "上年同期", "单位"]
+    assert _cells(figures)[1][0] == "生产安全事故起数" and _cells(kpi_rows)[0][0] == "指标"
     assert ["综合得分", "44.12"] in _cells(score) and ["排名", "2 / 2"] in _cells(score)
     rows = _cells(components)
     assert len(rows) == 6 and rows[1][:4] == ["目标完成", "1", "2", "50.0%"]
@@ -56,7 +58,7 @@ def test_xlsx_contents(world, admin_user):  # noqa: F811
 
     report = reports.unit_report(admin_user, world["yz"].pk, Q1, TODAY)
     wb = load_workbook(io.BytesIO(reports.xlsx_bytes(report)))
-    assert wb.sheetnames == ["得分", "分项", "目标", "督办"]
+    assert wb.sheetnames == ["得分", "分项", "目标", "督办", "区县指标"]
     score = wb["得分"]
     assert score["A1"].value == "渝中区政府2026年第1季度述职报告"
     assert {r[0]: r[1] for r in score.iter_rows(min_row=2, values_only=True)}["综合得分"] == "44.12"
@@ -134,5 +136,6 @@ def test_api(world, api_client, token_for, yuzhong, admin_user):  # noqa: F811
     assert put(token_for(admin_user), {**body, "targets_met": 11}).status_code == 400
     answer = put(token_for(admin_user), body)
     assert answer.status_code == 200 and answer.json()["reports_on_time"] == 45
+    # Q1 is over: the weights saved now are not the ones in force on 2026-03-31 (the defaults were)
     unit = city.get(f"/evaluation/scorecards/{world['wz'].pk}", period="2026Q1").json()
-    assert unit["rank"] == 2 and unit["components"][0]["numerator"] == 1
+    assert unit["rank"] == 1 and unit["components"][0]["numerator"] == 1

@@ -1,5 +1,7 @@
 """Scorecards: weights validation, hand-computed scores, no-data renormalisation, ranking with ties, scoping."""
 
+import datetime as dt
+
 import pytest
 
 from citysafe.evaluation import scorecards as sc
@@ -56,8 +58,6 @@ def test_components_and_scores_hand_computed(world):  # noqa: F811
 
 @pytest.mark.django_db
 def test_reports_not_yet_due_are_not_expected(world):  # noqa: F811
-    import datetime as dt
-
     # On 2026-04-08 the Q1 reports are still within the grace: only the one already on time counts.
     yz = rows_by_name(sc.compute("district", Q1, dt.date(2026, 4, 8)))["渝中区政府"]
     assert counts(yz)["reports_on_time"] == (1, 1)
@@ -69,6 +69,8 @@ def test_weights_change_scores_and_ranking(world, admin_user):  # noqa: F811
                "warnings_acknowledged": 10}
     row = sc.update_weights(user=admin_user, period_type="quarter", values=weights)
     assert row.history.count() == 2 and row.history.first().history_user == admin_user
+    # Q1 is past on TODAY: the weights in force on 2026-03-31 count, so date the versions before that day
+    row.history.update(history_date=dt.datetime(2026, 2, 1, tzinfo=dt.UTC))
     rows = rows_by_name(sc.compute("district", Q1, TODAY))
     yz, wz = rows["渝中区政府"], rows["万州区政府"]
     assert yz.score == pytest.approx((10 * 0.5 + 60 / 3 + 10 / 3 + 10 * 0.5) / 90 * 100)  # 37.04
@@ -143,8 +145,13 @@ def test_targets_led_through_a_group_count_for_each_member(world):  # noqa: F811
     group.members.add(world["yz"], world["wz"])
     task = Task.objects.create(plan=world["plan"], index=3, number="3", title="集合任务", text="…")
     ResponsibleUnit.objects.create(task=task, organization=group, role="lead", position=0)
-    Target.objects.create(task=task, index=1, text="…", metric="集合指标", comparator=">=", value=1,
-                          status="on_track")
+    group_target = Target.objects.create(task=task, index=1, text="…", metric="集合指标", comparator=">=", value=1,
+                                         status="on_track")
+    # a member's report counts for a group-led target: half done a quarter into the year → on track on 03-31
+    from citysafe.workplans.models import ProgressReport
+
+    ProgressReport.objects.create(target=group_target, reporting_unit=world["wz"], as_of=dt.date(2026, 3, 10),
+                                  value=0.5)
     rows = rows_by_name(sc.compute("district", Q1, TODAY))
     assert counts(rows["渝中区政府"])["targets_met"] == (2, 3)
     assert counts(rows["万州区政府"])["targets_met"] == (2, 2)

@@ -9,7 +9,8 @@ Period 2026Q1, evaluated on 2026-05-01, default weights 40/15/15/15/15:
   hazards_rectified    1/2   (accepted before deadline; open past deadline)
   warnings_acknowledged no data → weights renormalised over 85
   score = (40·½ + 15·⅓ + 15·⅓ + 15·½) / 85 · 100 = 37.5 / 85 · 100 = 44.1176…
-万州区政府 leads T2 with one achieved target and filed no report:
+万州区政府 leads T2 with one achieved target and filed no report on time (its only report, as of 03-30, was filed
+on 04-20, after the grace; it still makes the target achieved as of the period end):
   targets_met 1/1, reports_on_time 0/1, rest no data → (40·1 + 15·0) / 55 · 100 = 72.7272…
 """
 
@@ -58,8 +59,10 @@ def world(reference):
                                           status="achieved")
     r1 = ProgressReport.objects.create(target=targets["t1"], reporting_unit=yz, as_of=dt.date(2026, 3, 20), value=1)
     r2 = ProgressReport.objects.create(target=targets["t2"], reporting_unit=yz, as_of=dt.date(2026, 3, 25), value=0)
+    r3 = ProgressReport.objects.create(target=targets["w1"], reporting_unit=wz, as_of=dt.date(2026, 3, 30), value=1)
     ProgressReport.objects.filter(pk=r1.pk).update(created_at=at("2026-04-05"))
     ProgressReport.objects.filter(pk=r2.pk).update(created_at=at("2026-04-20"))
+    ProgressReport.objects.filter(pk=r3.pk).update(created_at=at("2026-04-20"))
 
     def item(title, deadline, status, closed=None):
         Supervision.objects.create(title=title, owner=yz, deadline=dt.date.fromisoformat(deadline), status=status,

@@ -44,10 +44,12 @@ def test_form_create_and_edit(client, yuzhong, region):
     assert response.status_code == 302
     created = AccidentRecord.objects.get(title="表单录入")
     response = client.post(f"/records/{created.pk}/edit/", data | {"region": region("500101").pk})
-    assert response.status_code == 200 and "只能录入" in response.content.decode()
+    assert response.status_code == 200 and response.context["form"].errors.get("region")  # not offered
     created.refresh_from_db()
     assert created.region.adcode == "500103"
     response = client.post(f"/records/{created.pk}/edit/", data | {"deaths": 2})
+    assert response.status_code == 200 and "须填写修改原因" in response.content.decode()  # a figure needs a reason
+    response = client.post(f"/records/{created.pk}/edit/", data | {"deaths": 2, "reason": "医院核实"})
     created.refresh_from_db()
     assert response.status_code == 302 and created.deaths == 2
 

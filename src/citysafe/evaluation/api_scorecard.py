@@ -8,6 +8,7 @@ GET  /reports/{org_id}.{fmt}?period=…                                         
 Units outside the user's scope answer 404.
 """
 
+from typing import Any
 from urllib.parse import quote
 
 from django.http import HttpResponse
@@ -43,16 +44,25 @@ class ScoreOut(Schema):
 
 
 class WeightsIn(Schema):
+    """Loosely typed on purpose: ``scorecards.validate_weights``/``validate_grace`` check the values strictly
+    (integers only: ``true``, ``40.0`` and ``"²"`` are a 400 with a Chinese message, not coerced)."""
+
+    targets_met: Any = None
+    reports_on_time: Any = None
+    supervision_on_time: Any = None
+    hazards_rectified: Any = None
+    warnings_acknowledged: Any = None
+    report_grace_days: Any = None
+
+
+class WeightsOut(Schema):
+    period_type: str
     targets_met: int
     reports_on_time: int
     supervision_on_time: int
     hazards_rectified: int
     warnings_acknowledged: int
-    report_grace_days: int | None = None
-
-
-class WeightsOut(WeightsIn):
-    period_type: str
+    report_grace_days: int
 
 
 def _weights_out(row) -> dict:

@@ -92,18 +92,20 @@ def load_data(start: dt.date, end: dt.date, scope: str | None = None) -> kpis.Da
         acc = acc.filter(region__path__startswith=scope)
     accidents = [dict(r, region_path=r.pop("region__path") or "") for r in acc.values(
         "category", "occurred_on", "grade", "deaths", "missing", "is_secondary", "burned_forest_ha", "region__path")]
-    reps = DisasterReport.objects.filter(event__start_date__range=(start, end))
+    # withdrawn events (records.services.withdraw_event) never count
+    reps = DisasterReport.objects.filter(event__start_date__range=(start, end)).exclude(event__status="withdrawn")
     if scope:
         reps = reps.filter(region__path__startswith=scope)
     reports = [dict(r, region_path=r.pop("region__path"), event_start=r.pop("event__start_date")) for r in reps.values(
         "event_id", "region_id", "region__path", "stage", "reported_at", "event__start_date",
         "deaths_at_monitored_points")]
     paths = defaultdict(set)
-    for event_id, path in DisasterReport.objects.filter(event__start_date__range=(start, end)).values_list(
+    for event_id, path in DisasterReport.objects.filter(event__start_date__range=(start, end)).exclude(
+            event__status="withdrawn").values_list(
             "event_id", "region__path"):
         paths[event_id].add(path)
     events = [dict(e, region_paths=sorted(paths[e["id"]])) for e in DisasterEvent.objects.filter(
-        start_date__range=(start, end)).values("id", "start_date", "is_mass_casualty_responsibility")]
+        start_date__range=(start, end)).exclude(status="withdrawn").values("id", "start_date", "is_mass_casualty_responsibility")]
     figures = [dict(f, region_path=f.pop("region__path")) for f in RegionFigure.objects.filter(
         year__range=(start.year, end.year), metric__in=["forest_area_ha", "elevators_in_service"]).values(
         "region__path", "year", "metric", "value")]
@@ -225,9 +227,14 @@ def refresh_kpi_targets(plan: WorkPlan, today: dt.date | None = None, user=None)
 
 
 def refresh_current_plans(today: dt.date | None = None) -> int:
-    """``refresh_kpi_targets`` for every current plan of today's year; returns the number of targets refreshed."""
+    """``refresh_kpi_targets`` for every current plan of today's year, and in January also for last year's
+    current plans as of 31 December (December records and January 核报 still reach last year's targets);
+    returns the number of targets refreshed."""
     today = today or timezone.localdate()
     count = 0
+    if today.month == 1:
+        for plan in WorkPlan.objects.filter(is_current=True, year=today.year - 1):
+            count += len(refresh_kpi_targets(plan, dt.date(today.year - 1, 12, 31)))
     for plan in WorkPlan.objects.filter(is_current=True, year=today.year):
         count += len(refresh_kpi_targets(plan, today))
     return count
@@ -271,6 +278,53 @@ def _status_for(target: Target, value: float | None, baseline: float | None, as_
                                 getattr(settings, "CITYSAFE_OFF_TRACK_RATIO", 0.5))
 
 
+RATE_AT_RISK_SHARE = 0.8  # project default, configurable (settings.CITYSAFE_RATE_AT_RISK_SHARE)
+RATE_CAPS = {"forest_fire_rate"}  # rate caps (not counts): at risk from this share of the cap on
+REFERENCE_KPIS = {"elevator_entrapment_rate"}  # shown, but not an annex-一 KPI
+
+
+def _rate_at_risk(code: str, target: Target, value: float | None, status: str) -> tuple[str, str] | None:
+    """A rate under a cap ("0.3‰以内") is at risk once it reaches ``RATE_AT_RISK_SHARE`` of the cap."""
+    from django.conf import settings
+
+    share = float(getattr(settings, "CITYSAFE_RATE_AT_RISK_SHARE", RATE_AT_RISK_SHARE))
+    if (code in RATE_CAPS and value is not None and status in (TargetStatus.ON_TRACK, TargetStatus.ACHIEVED)
+            and target.comparator in ("<=", "<") and target.value > 0 and value >= share * target.value - 1e-12):
+        return TargetStatus.AT_RISK, f"当前 {value:g} 已达上限 {target.value:g} 的 {share:.0%}"
+    return None
+
+
+def kpi_status(code: str, target: Target, value: float | None, baseline: float | None,
+               as_of: dt.date) -> tuple[str, str]:
+    """The target's rule applied to ``value`` (plus the rate-cap at-risk rule)."""
+    status, reason = _status_for(target, value, baseline, as_of)
+    return _rate_at_risk(code, target, value, status) or (status, reason)
+
+
+def district_kpi_statuses(as_of: dt.date, paths: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """{district path: [(kpi code, status)]} of the KPIs linked to the current plan of ``as_of``'s year, each
+    judged by the district's own YTD figure (row 4: against the district's own last-year deaths)."""
+    links = current_links(as_of.year)
+    if not links or not paths:
+        return {}
+    data = load_data(*_window(as_of))
+    period = kpis.year_to_date(as_of)
+    full = kpis.Period(dt.date(as_of.year - 1, 1, 1), dt.date(as_of.year - 1, 12, 31))
+    result = {}
+    for path in paths:
+        rows = []
+        for code, link in links.items():
+            if code in REFERENCE_KPIS:
+                continue
+            baseline = link.target.baseline
+            if code == "accident_deaths":
+                baseline = float(kpis.accident_deaths(data.accidents, full, path))
+            rows.append((code, kpi_status(code, link.target, kpis.compute(code, data, period, path), baseline,
+                                          as_of)[0]))
+        result[path] = rows
+    return result
+
+
 def tiles(as_of: dt.date, scope: str | None = None) -> list[dict]:
     """One dict per KPI: code, name, value, unit, previous, change_pct, note, target (text or ""), target_id,
     status, status_reason.  City-wide the baseline of row 4 is the target's; in a district it is the district's
@@ -281,7 +335,9 @@ def tiles(as_of: dt.date, scope: str | None = None) -> list[dict]:
     for kv in kpis.compute_all(data, as_of, scope):
         row = {"code": kv.code, "name": kv.name, "value": kv.value, "unit": kv.unit, "previous": kv.previous,
                "change_pct": kv.change_pct, "note": kv.note, "target": "", "target_id": None,
-               "status": "", "status_reason": "", "status_label": ""}
+               "status": "", "status_reason": "", "status_label": "", "scope_note": "",
+               "reference": kv.code in REFERENCE_KPIS,
+               "reference_label": _("参考指标（非附件一考核指标）") if kv.code in REFERENCE_KPIS else ""}
         link = links.get(kv.code)
         if link is not None:
             target = link.target
@@ -289,9 +345,11 @@ def tiles(as_of: dt.date, scope: str | None = None) -> list[dict]:
             if kv.code == "accident_deaths" and (scope is not None or baseline is None):
                 full = kpis.Period(dt.date(as_of.year - 1, 1, 1), dt.date(as_of.year - 1, 12, 31))
                 baseline = float(kpis.accident_deaths(data.accidents, full, scope))
-            status, reason = _status_for(target, kv.value, baseline, as_of)
+            status, reason = kpi_status(kv.code, target, kv.value, baseline, as_of)
             row.update(target=target.describe(), target_id=target.pk, status=status, status_reason=reason,
                        status_label=str(dict(TargetStatus.choices).get(status, "")))
+            if scope is not None:
+                row["scope_note"] = _("本区县数值对照全市目标，仅供参考。")
         rows.append(row)
     return rows
 
@@ -307,12 +365,25 @@ def table_rows(rows: list[dict]) -> list[list]:
              str(labels.get(r["status"], "")), r["status_reason"] or r["note"]] for r in rows]
 
 
+UNASSIGNED_NAME = "未定区县"
+
+
 def district_counts(as_of: dt.date, scope: str | None = None) -> list[dict]:
-    """Per district in the scope: adcode, name, accidents and deaths (+ missing) year-to-date (for the map)."""
+    """Per district in the scope: adcode, name, accidents and deaths (+ missing) year-to-date (for the map).
+
+    City-wide, records without a district (no region, or a region above the districts) are one more row
+    "未定区县" (adcode ""), so the rows add up to the city totals; it is not on the map."""
     data = load_data(kpis.year_to_date(as_of).start, as_of, scope=scope)
     period = kpis.year_to_date(as_of)
-    return [{"adcode": r.adcode, "name": r.name, "accidents": kpis.accident_count(data.accidents, period, r.path),
-             "deaths": kpis.accident_deaths(data.accidents, period, r.path)} for r in districts_in(scope)]
+    regions = list(districts_in(scope))
+    rows = [{"adcode": r.adcode, "name": r.name, "accidents": kpis.accident_count(data.accidents, period, r.path),
+             "deaths": kpis.accident_deaths(data.accidents, period, r.path)} for r in regions]
+    if scope is None:
+        paths = tuple(r.path for r in regions)
+        loose = [a for a in data.accidents if not (a.get("region_path") or "").startswith(paths)]
+        rows.append({"adcode": "", "name": UNASSIGNED_NAME, "unassigned": True,
+                     "accidents": kpis.accident_count(loose, period), "deaths": kpis.accident_deaths(loose, period)})
+    return rows
 
 
 def selectable_regions(user) -> list[Region]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .scorecards import COMPONENT_LABELS, Period, ScoreRow, led_targets, unit_row
+from .scorecards import COMPONENT_LABELS, Period, ScoreRow, led_targets, unit_row, with_period_status
 
 BAR_CELLS = 20  # 5 % per cell
 BAR_COLOR = "2F6EBA"
@@ -30,6 +30,8 @@ class UnitReport:
     targets: list
     supervisions: list
     generated_on: dt.date
+    kpis: list | None = None  # districts: the district's own KPI tiles (kpi_services.tiles) on the period end
+    figures: list | None = None  # districts: [label, YTD, same period last year, unit] accident/disaster rows
 
     @property
     def title(self) -> str:
@@ -47,9 +49,52 @@ def unit_report(user, org_id: int, period: Period, today: dt.date | None = None)
     org = row.organization
     targets = sorted(led_targets([org], period.year)[org.pk].values(),
                      key=lambda t: (t.task.kind, t.task.index, t.index))[:MAX_ROWS]
+    targets = with_period_status(targets, period, today)  # status as of the period end for a past period
     supervisions = list(Supervision.objects.filter(
         owner=org, status__in=[SupervisionStatus.OPEN, SupervisionStatus.RESPONDED]).order_by("deadline")[:MAX_ROWS])
-    return UnitReport(row, period, targets, supervisions, today)
+    report = UnitReport(row, period, targets, supervisions, today)
+    if row.kind == "district" and org.region_id:
+        report.kpis, report.figures = district_figures(org.region.path, min(period.end, today))
+    return report
+
+
+def district_figures(path: str, as_of: dt.date) -> tuple[list, list]:
+    """The district's own KPI tiles and accident/disaster counts, YTD on ``as_of`` vs the same period last year."""
+    from citysafe.records.models import DisasterEvent
+
+    from . import kpi_services, kpis
+
+    tiles = kpi_services.tiles(as_of, path)
+    data = kpi_services.load_data(*kpi_services._window(as_of), scope=path)
+    this = kpis.year_to_date(as_of)
+    last = kpis.same_period_last_year(this)
+    figures = [[_("生产安全事故起数"), kpis.accident_count(data.accidents, this, path),
+                kpis.accident_count(data.accidents, last, path), "起"],
+               [_("生产安全事故亡人数(含失踪)"), kpis.accident_deaths(data.accidents, this, path),
+                kpis.accident_deaths(data.accidents, last, path), "人"]]
+    events = (DisasterEvent.objects.filter(reports__region__path__startswith=path).exclude(status="withdrawn")
+              .distinct())
+    figures.append([_("自然灾害事件数"), events.filter(start_date__range=(this.start, this.end)).count(),
+                    events.filter(start_date__range=(last.start, last.end)).count(), "起"])
+    return tiles, figures
+
+
+def kpi_table(report: UnitReport) -> list[list]:
+    """Districts: header + one row per KPI (own figure YTD, same period last year, change, city target, status)."""
+    rows = [[_("指标"), _("本年累计"), _("上年同期"), _("同比"), _("单位"), _("全市目标(参考)"), _("状态")]]
+    for t in report.kpis or []:
+        name = t["name"] + (f"({t['reference_label']})" if t.get("reference_label") else "")
+        change = "—" if t["change_pct"] is None else f"{t['change_pct']:+.1f}%"
+        rows.append([name, "—" if t["value"] is None else f"{t['value']:g}",
+                     "—" if t["previous"] is None else f"{t['previous']:g}", change, t["unit"], t["target"] or "—",
+                     t["status_label"] or "—"])
+    return rows
+
+
+def figure_table(report: UnitReport) -> list[list]:
+    rows = [[_("项目"), _("本年累计"), _("上年同期"), _("单位")]]
+    rows += [list(r) for r in report.figures or []]
+    return rows
 
 
 def _rate_text(comp) -> str:
@@ -152,6 +197,12 @@ def docx_bytes(report: UnitReport) -> bytes:
     _docx_table(doc, target_table(report))
     doc.add_heading(_("五、未办结督办事项"), level=1)
     _docx_table(doc, supervision_table(report))
+    if report.kpis is not None:
+        doc.add_heading(_("六、本区县事故灾害与指标情况"), level=1)
+        doc.add_paragraph(_("截至 %(day)s 本年累计与上年同期对比；状态为本区县数值对照全市目标，仅供参考。")
+                          % {"day": min(report.period.end, report.generated_on).isoformat()})
+        _docx_table(doc, figure_table(report))
+        _docx_table(doc, kpi_table(report))
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
@@ -185,7 +236,10 @@ def xlsx_bytes(report: UnitReport) -> bytes:
     chart.add_data(Reference(comps, min_col=len(header), min_row=1, max_row=n + 1), titles_from_data=True)
     chart.set_categories(Reference(comps, min_col=1, min_row=2, max_row=n + 1))
     comps.add_chart(chart, "A9")
-    for name, table in ((_("目标"), target_table(report)), (_("督办"), supervision_table(report))):
+    tables = [(_("目标"), target_table(report)), (_("督办"), supervision_table(report))]
+    if report.kpis is not None:
+        tables.append((_("区县指标"), figure_table(report) + [[]] + kpi_table(report)))
+    for name, table in tables:
         sheet = wb.create_sheet(name)
         for values in table:
             sheet.append(values)

@@ -5,13 +5,16 @@ definition below is a **project default, configurable** (neither the seed nor a 
 
 * **units** — *districts*: government organisations of a county-level region (district or functional zone) valid
   at some day of the period; *departments*: organisations of kind ``department``.
-* **targets_met** — the unit's led targets in the year's current work plan (lead directly, or lead through a group
-  such as "各区县政府" that the unit is a member of): targets whose cached status is ``achieved`` or ``on_track``
-  over those with any status other than ``no_data`` (``workplans.status`` decides the status).
-* **reports_on_time** — one progress report is expected per led target per quarter of the period (quarters that
-  start after the target's deadline expect none).  A (target, quarter) is on time when the unit filed a report
-  with ``as_of`` inside the quarter, created (Asia/Shanghai date) no later than quarter end + ``report_grace_days``
-  (default 10).  A quarter counts once its due day has passed on ``today``, or earlier when it is already on time.
+* **targets_met** — targets of the year's current work plan (lead directly, lead through a group such as
+  "市安委会各成员单位" the unit is a member of, and for districts also *supported* directly or through "各区县政府"):
+  status ``achieved`` or ``on_track`` over those with any status other than ``no_data``.  Computed KPI targets
+  (active ``KpiLink``) count only for a unit leading them directly.  Districts add one item per linked annex KPI
+  judged by their own figures (``kpi_services.district_kpi_statuses``).  See ``scored_targets``.
+* **reports_on_time** — one progress report is expected per led (not supported, not computed) target per quarter of
+  the period (quarters that start after the target's deadline expect none).  A (target, quarter) is on time when
+  the unit filed a report with ``as_of`` inside the quarter, created (Asia/Shanghai date) no later than quarter
+  end + ``report_grace_days`` (default 10).  A quarter counts once its due day has passed on ``today``, or earlier
+  when it is already on time.
 * **supervision_on_time** — supervision items owned by the unit (``Supervision.owner``, not proposed or dismissed)
   with ``deadline`` in the period: closed with ``closed_at`` on or before the deadline, over the items whose outcome
   is decided (closed, or deadline passed on ``today``).
@@ -21,13 +24,17 @@ definition below is a **project default, configurable** (neither the seed nor a 
 * **warnings_acknowledged** — ``early_warning.metrics`` ack rate (acknowledged / called persons) of issued warnings
   in the district's region subtree, or issued by the department, in the period.
 
+Past periods (end before ``today``) use the weights in force at their end (``weights_for``) and the targets' status
+as of their end (``status_as_of``); running periods use the current weights and cached statuses.
+
 A component whose denominator is 0 is **no data**: it is left out and the remaining weights are renormalised, i.e.
 ``score = 100 × Σ wᵢ·rateᵢ / Σ wᵢ`` over the components with data (all no data → no score, ranked last without a
-rank).  Ranks are competition ranks ("1, 1, 3"): scores equal to two decimals share a rank.  Ranks are computed over
+rank; when every scored unit is at 0.00 nobody is ranked).  Ranks are competition ranks ("1, 1, 3"): scores equal to two decimals share a rank.  Ranks are computed over
 every unit of the kind, then rows are limited to the user's scope, so a district sees its own place in the city.
 """
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -117,19 +124,46 @@ def _local_date(moment: dt.datetime | None) -> dt.date | None:
 
 # --- weights ------------------------------------------------------------------------------------------------------
 
+def _strict_int(raw) -> int | None:
+    """``raw`` as an int when it is a real int (not a bool) or a string of ASCII digits (optional leading "-");
+    None otherwise (so "²", "٣", "1.5", "true", True and 40.0 are rejected, never a 500)."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str) and re.fullmatch(r"-?[0-9]{1,4}", raw.strip()):
+        return int(raw.strip())
+    return None
+
+
+def _field_error(field_name: str, message) -> WorkplanError:
+    """A ``WorkplanError`` naming the form field (``.field``) so the weights form can mark it."""
+    error = WorkplanError(message)
+    error.field = field_name
+    return error
+
+
 def validate_weights(values: dict) -> dict[str, int]:
     """The five weights as ints 0..100 summing to 100; ``WorkplanError`` (Chinese message) otherwise."""
     weights = {}
     for key in COMPONENTS:
-        raw = values.get(key)
-        text = raw.strip() if isinstance(raw, str) else None
-        is_int = (isinstance(raw, int) and not isinstance(raw, bool)) or bool(text and text.lstrip("-").isdigit())
-        if not is_int or not 0 <= int(raw) <= 100:
-            raise WorkplanError(_("权重“%(name)s”应为 0–100 的整数。") % {"name": COMPONENT_LABELS[key]})
-        weights[key] = int(raw)
+        value = _strict_int(values.get(key))
+        if value is None or not 0 <= value <= 100:
+            raise _field_error(key, _("权重“%(name)s”应为 0–100 的整数。") % {"name": COMPONENT_LABELS[key]})
+        weights[key] = value
     if sum(weights.values()) != 100:
-        raise WorkplanError(_("各项权重之和应为 100,当前为 %(sum)s。") % {"sum": sum(weights.values())})
+        raise WorkplanError(_("各项权重之和应为 100，当前为 %(sum)s。") % {"sum": sum(weights.values())})
     return weights
+
+
+def validate_grace(raw) -> int | None:
+    """Reporting grace days: None/"" → None (unchanged), else an int 0..``MAX_GRACE_DAYS``; ``WorkplanError``."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    value = _strict_int(raw)
+    if value is None or not 0 <= value <= MAX_GRACE_DAYS:
+        raise _field_error("report_grace_days", _("宽限天数应为 0–%(max)s 的整数。") % {"max": MAX_GRACE_DAYS})
+    return value
 
 
 def get_weights(period_type: str):
@@ -144,13 +178,28 @@ def get_weights(period_type: str):
     return row
 
 
-def update_weights(*, user, period_type: str, values: dict, grace_days: int | None = None):
+def weights_for(period: "Period", today: dt.date):
+    """The weights in force for ``period``: the current row while the period is running (its end ≥ ``today``);
+    for a past period the version in force at the end of its last day (``ScoreWeights.history.as_of``), and the
+    defaults when no version had been saved by then (the defaults were in force)."""
+    from .models import ScoreWeights
+
+    if period.end >= today:
+        return get_weights(period.kind)
+    moment = dt.datetime.combine(period.end, dt.time.max, tzinfo=CITY_TZ)
+    try:
+        row = ScoreWeights.history.as_of(moment).filter(period_type=period.kind).first()
+    except ScoreWeights.DoesNotExist:
+        row = None
+    return row or ScoreWeights(period_type=period.kind)
+
+
+def update_weights(*, user, period_type: str, values: dict, grace_days=None):
     """Replace the weights of ``period_type`` (municipal administrators only; audited, history kept)."""
     if not is_municipal(user):
         raise PermissionDenied(_("只有市级管理员可以修改考核权重。"))
     weights = validate_weights(values)
-    if grace_days is not None and not (isinstance(grace_days, int) and 0 <= grace_days <= MAX_GRACE_DAYS):
-        raise WorkplanError(_("宽限天数应为 0–%(max)s 的整数。") % {"max": MAX_GRACE_DAYS})
+    grace_days = validate_grace(grace_days)
     with acting_as(user), transaction.atomic():
         row = get_weights(period_type)
         for key, value in weights.items():
@@ -223,13 +272,23 @@ def units_of(kind: str, period: Period):
     raise WorkplanError(_("单位类别应为 district 或 department。"))
 
 
-def led_targets(units: list[Organization], year: int) -> dict[int, dict[int, object]]:
-    """{unit id: {target id: Target}} of the targets each unit leads (directly or through a group it belongs to)
-    in the current work plan of ``year``."""
-    from citysafe.workplans.models import ResponsibleUnit, Target, UnitRole, WorkPlan
+LEAD, GROUP_LEAD, SUPPORT = "lead", "group_lead", "support"
 
-    plan = WorkPlan.objects.filter(year=year, is_current=True).order_by("-version").first()
-    result: dict[int, dict[int, object]] = {u.pk: {} for u in units}
+
+def current_plan(year: int):
+    from citysafe.workplans.models import WorkPlan
+
+    return WorkPlan.objects.filter(year=year, is_current=True).order_by("-version").first()
+
+
+def unit_targets(units: list[Organization], year: int) -> dict[int, dict[int, tuple]]:
+    """{unit id: {target id: (Target, how)}} for the current work plan of ``year``; ``how`` is ``LEAD`` (the unit
+    leads the task), ``GROUP_LEAD`` (a group the unit belongs to leads it, e.g. "市安委会各成员单位") or ``SUPPORT``
+    (the unit, or a group it belongs to such as "各区县政府", supports it); the strongest role wins."""
+    from citysafe.workplans.models import ResponsibleUnit, Target, UnitRole
+
+    plan = current_plan(year)
+    result: dict[int, dict[int, tuple]] = {u.pk: {} for u in units}
     if plan is None:
         return result
     ids = set(result)
@@ -237,23 +296,92 @@ def led_targets(units: list[Organization], year: int) -> dict[int, dict[int, obj
     for group_id, member_id in Organization.members.through.objects.filter(
             to_organization_id__in=ids).values_list("from_organization_id", "to_organization_id"):
         groups[group_id].add(member_id)
-    leads = ResponsibleUnit.objects.filter(task__plan=plan, role=UnitRole.LEAD,
-                                           organization_id__in=ids | set(groups)).values_list("task_id",
-                                                                                               "organization_id")
-    task_units: dict[int, set[int]] = defaultdict(set)
-    for task_id, org_id in leads:
-        task_units[task_id] |= groups.get(org_id, set()) | ({org_id} & ids)
+    order = {LEAD: 0, GROUP_LEAD: 1, SUPPORT: 2}
+    task_units: dict[int, dict[int, str]] = defaultdict(dict)
+    for task_id, org_id, role in ResponsibleUnit.objects.filter(
+            task__plan=plan, organization_id__in=ids | set(groups)).values_list("task_id", "organization_id", "role"):
+        lead = role == UnitRole.LEAD
+        pairs = [(org_id, LEAD if lead else SUPPORT)] if org_id in ids else []
+        pairs += [(m, GROUP_LEAD if lead else SUPPORT) for m in groups.get(org_id, ())]
+        for unit_id, how in pairs:
+            known = task_units[task_id].get(unit_id)
+            if known is None or order[how] < order[known]:
+                task_units[task_id][unit_id] = how
     for target in Target.objects.filter(task_id__in=task_units).select_related("task__plan"):
-        for unit_id in task_units[target.task_id]:
-            result[unit_id][target.pk] = target
+        for unit_id, how in task_units[target.task_id].items():
+            result[unit_id][target.pk] = (target, how)
     return result
 
 
-def _targets_met(targets: dict) -> Component:
+def led_targets(units: list[Organization], year: int) -> dict[int, dict[int, object]]:
+    """{unit id: {target id: Target}} of the targets each unit leads (directly or through a group it belongs to)
+    in the current work plan of ``year``."""
+    return {u: {tid: t for tid, (t, how) in d.items() if how != SUPPORT} for u, d in unit_targets(units, year).items()}
+
+
+def computed_target_ids(year: int) -> set[int]:
+    """Targets of the year's current plan whose value is computed from the records (active ``KpiLink``)."""
+    from .models import KpiLink
+
+    return set(KpiLink.objects.filter(target__task__plan__year=year, target__task__plan__is_current=True,
+                                      is_active=True).values_list("target_id", flat=True))
+
+
+def scored_targets(kind: str, how: str, computed: bool) -> tuple[bool, bool]:
+    """(counts for targets_met, counts for reports_on_time) of one (unit, target) pair.
+
+    * computed KPI targets (KpiLink): never a reporting duty (the system reports them); in targets_met only for
+      the unit that leads them directly — a city outcome is not held against every member of "市安委会各成员单位";
+    * other targets: led directly or through a group → both; supported → targets_met for districts only.
+    """
+    if computed:
+        return how == LEAD, False
+    if how == SUPPORT:
+        return kind == "district", False
+    return True, True
+
+
+def status_as_of(target, day: dt.date) -> str:
+    """The target's status on ``day``: ``workplans.status`` applied to the latest value reported (by the lead unit,
+    or a member of a lead group, as ``workplans.services.latest_value``) with ``as_of`` ≤ ``day``."""
+    from django.conf import settings
+
+    from citysafe.workplans import status as status_rule
+
+    lead = target.task.lead_unit
+    value = None
+    if lead is not None:
+        units = [lead.pk] + (list(lead.members.values_list("pk", flat=True)) if lead.is_group else [])
+        chosen = (target.reports.exclude(value=None).filter(reporting_unit__in=units, as_of__lte=day)
+                  .order_by("-as_of", "-created_at").first())
+        value = chosen.value if chosen else None
+    spec = status_rule.TargetSpec(target.comparator, target.value, target.unit, target.effective_deadline,
+                                  dt.date(target.task.plan.year, 1, 1), target.baseline)
+    return status_rule.evaluate(spec, value, day, settings.CITYSAFE_AT_RISK_RATIO,
+                                getattr(settings, "CITYSAFE_OFF_TRACK_RATIO", 0.5))[0]
+
+
+def statuses_for(targets, period: "Period", today: dt.date) -> dict[int, str]:
+    """{target id: status} for ``period``: the cached status while the period runs (end ≥ ``today``), else the
+    status as of the period end (``status_as_of``), so a past period does not change with later progress."""
+    if period.end >= today:
+        return {t.pk: t.status for t in targets}
+    return {t.pk: status_as_of(t, period.end) for t in targets}
+
+
+def with_period_status(targets, period: "Period", today: dt.date) -> list:
+    """The targets with ``status`` set (in memory only, never saved) to their status for ``period``."""
+    statuses = statuses_for(targets, period, today)
+    for t in targets:
+        t.status = statuses[t.pk]
+    return list(targets)
+
+
+def _targets_met(statuses: list[str]) -> Component:
     from citysafe.workplans.models import TargetStatus
 
-    known = [t for t in targets.values() if t.status != TargetStatus.NO_DATA]
-    met = sum(t.status in (TargetStatus.ACHIEVED, TargetStatus.ON_TRACK) for t in known)
+    known = [s for s in statuses if s != TargetStatus.NO_DATA]
+    met = sum(s in (TargetStatus.ACHIEVED, TargetStatus.ON_TRACK) for s in known)
     return Component("targets_met", met, len(known))
 
 
@@ -360,28 +488,47 @@ def rank_rows(rows: list[ScoreRow]) -> list[ScoreRow]:
     rows.sort(key=lambda r: (r.score is None, -(round(r.score, 2) if r.score is not None else 0),
                              r.organization.name))
     scored = [r for r in rows if r.score is not None]
+    if scored and all(round(r.score, 2) == 0 for r in scored):
+        scored = []  # everybody at 0.00: a ranking "1/31" for all would say nothing, so nobody is ranked
     previous, rank = None, 0
     for position, row in enumerate(scored, start=1):
         value = round(row.score, 2)
         if value != previous:
             rank, previous = position, value
         row.rank, row.of = rank, len(scored)
-    for row in rows[len(scored):]:
-        row.rank, row.of = None, len(scored)
+    ranked = {id(r) for r in scored}
+    for row in rows:
+        if id(row) not in ranked:
+            row.rank, row.of = None, len(scored)
     return rows
 
 
 def compute(kind: str, period: Period, today: dt.date | None = None, weights=None) -> list[ScoreRow]:
     """Every unit of ``kind`` scored for ``period`` and ranked (unscoped: callers use :func:`scorecard`)."""
     today = today or timezone.localdate()
-    weights = weights or get_weights(period.kind)
+    weights = weights or weights_for(period, today)
     weight_of = weights.as_dict()
     units = list(units_of(kind, period))
     ids = [u.pk for u in units]
-    targets = led_targets(units, period.year)
+    pairs = unit_targets(units, period.year)
+    computed = computed_target_ids(period.year)
+    all_targets = {tid: t for d in pairs.values() for tid, (t, _how) in d.items()}
+    status = statuses_for(list(all_targets.values()), period, today)
+    met_targets, report_targets = {}, {}
+    for unit_id, d in pairs.items():
+        met_targets[unit_id], report_targets[unit_id] = [], {}
+        for tid, (target, how) in d.items():
+            for_met, for_reports = scored_targets(kind, how, tid in computed)
+            if for_met:
+                met_targets[unit_id].append(status[tid])
+            if for_reports:
+                report_targets[unit_id][tid] = target
+    targets_met = {u: _targets_met(met_targets[u]) for u in ids}
+    if kind == "district":
+        _add_district_kpis(targets_met, units, period, today)
     parts = [
-        {u: _targets_met(targets[u]) for u in ids},
-        _reports_on_time(ids, targets, period, weights.report_grace_days, today),
+        targets_met,
+        _reports_on_time(ids, report_targets, period, weights.report_grace_days, today),
         _supervision_on_time(ids, period, today),
         _hazards_rectified(units, kind, period, today),
         _warnings_acknowledged(units, kind, period),
@@ -395,6 +542,26 @@ def compute(kind: str, period: Period, today: dt.date | None = None, weights=Non
             row.components[comp.key] = comp
         rows.append(row)
     return rank_rows(rows)
+
+
+def _add_district_kpis(targets_met: dict[int, Component], units, period: Period, today: dt.date) -> None:
+    """Districts: each annex-一 KPI linked to a target of the year's plan, judged by the district's own figures
+    (``kpi_services.district_kpi_statuses`` on the period end, or ``today`` while it runs), adds one item to the
+    district's 目标完成 (met when achieved or on track; no data left out)."""
+    from citysafe.workplans.models import TargetStatus
+
+    from . import kpi_services
+
+    day = min(period.end, today)
+    if day.year != period.year:
+        return
+    paths = {u.pk: u.region.path for u in units if u.region_id}
+    by_path = kpi_services.district_kpi_statuses(day, list(paths.values()))
+    for unit_id, path in paths.items():
+        for _code, status in by_path.get(path, []):
+            if status and status != TargetStatus.NO_DATA:
+                targets_met[unit_id].denominator += 1
+                targets_met[unit_id].numerator += status in (TargetStatus.ACHIEVED, TargetStatus.ON_TRACK)
 
 
 def visible(user, rows: list[ScoreRow]) -> list[ScoreRow]:

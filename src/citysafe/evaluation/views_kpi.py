@@ -45,7 +45,7 @@ def dashboard(request):
     for tile in tiles:
         tile["colour"] = STATUS_COLOURS.get(tile["status"], "secondary")
     districts = kpi_services.district_counts(as_of, scope)
-    choropleth = {d["name"]: d[metric] for d in districts}
+    choropleth = {d["name"]: d[metric] for d in districts if not d.get("unassigned")}
     return render(request, "evaluation/dashboard.html", {
         "as_of": as_of, "scope_name": name, "region": request.GET.get("region", ""), "tiles": tiles,
         "trend": kpi_services.monthly_trend(as_of, scope), "choropleth": choropleth, "districts": districts,

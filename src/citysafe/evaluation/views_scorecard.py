@@ -79,25 +79,26 @@ def report_download(request, org_id: int, fmt: str):
 @login_required
 def weights_edit(request):
     """Municipal administrators edit the weights of each period type; others may only look."""
-    error = None
+    error = error_field = error_period = None
     if request.method == "POST":
         if not is_municipal(request.user):
             raise HttpForbidden
-        grace = request.POST.get("report_grace_days")
         try:
             scorecards.update_weights(
                 user=request.user, period_type=request.POST.get("period_type", ""),
                 values={k: request.POST.get(k) for k in scorecards.COMPONENTS},
-                grace_days=int(grace) if grace not in (None, "") and grace.strip().isdigit() else None)
+                grace_days=request.POST.get("report_grace_days"))
         except PermissionDenied:
             raise HttpForbidden from None
         except WorkplanError as exc:
-            error = str(exc)
+            error, error_field = str(exc), getattr(exc, "field", None)
+            error_period = request.POST.get("period_type")
         else:
             messages.success(request, _("考核权重已保存。"))
             return redirect("evaluation:scorecard_weights")
     rows = [scorecards.get_weights(p) for p in PeriodType.values]
     history = ScoreWeights.history.select_related("history_user").order_by("-history_date")[:50]
     return render(request, "evaluation/scorecard_weights.html", {
-        "rows": rows, "error": error, "can_edit": is_municipal(request.user), "history": history,
+        "rows": rows, "error": error, "error_field": error_field, "error_period": error_period,
+        "can_edit": is_municipal(request.user), "history": history,
         "components": [(k, str(v)) for k, v in scorecards.COMPONENT_LABELS.items()]}, status=400 if error else 200)

@@ -17,7 +17,6 @@ from citysafe.hazards.models import Industry
 
 from . import crosscheck, selectors, services, tables
 from .errors import RecordError
-from .models import DiscrepancyStatus
 
 router = Router(tags=["records"])
 
@@ -103,6 +102,19 @@ class EventIn(Schema):
     note: str = Field("", max_length=5000)
 
 
+class EventPatch(Schema):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    hazard_type: str | None = Field(None, min_length=1, max_length=30)
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    is_mass_casualty_responsibility: bool | None = None
+    note: str | None = Field(None, max_length=5000)
+
+
+class WithdrawIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=5000)
+
+
 class EventOut(Schema):
     id: int
     title: str
@@ -111,6 +123,8 @@ class EventOut(Schema):
     end_date: dt.date | None
     is_mass_casualty_responsibility: bool
     is_demo: bool
+    status: str
+    withdraw_reason: str
 
 
 class ReportIn(Schema):
@@ -118,19 +132,20 @@ class ReportIn(Schema):
     stage: Stage
     reported_at: dt.datetime | None = None
     note: str = Field("", max_length=5000)
-    affected_population: int = Field(0, ge=0, le=services.MAX_PEOPLE_TIMES)
-    deaths: int = Field(0, ge=0, le=MAX_PEOPLE)
-    missing: int = Field(0, ge=0, le=MAX_PEOPLE)
-    deaths_at_monitored_points: int = Field(0, ge=0, le=MAX_PEOPLE)
-    relocated: int = Field(0, ge=0, le=services.MAX_PEOPLE_TIMES)
-    needing_aid: int = Field(0, ge=0, le=services.MAX_PEOPLE_TIMES)
-    collapsed_rooms: int = Field(0, ge=0, le=MAX_PEOPLE)
-    severely_damaged_rooms: int = Field(0, ge=0, le=MAX_PEOPLE)
-    generally_damaged_rooms: int = Field(0, ge=0, le=MAX_PEOPLE)
-    crop_affected_ha: float = Field(0, ge=0, le=services.MAX_AREA_HA)
-    crop_disaster_ha: float = Field(0, ge=0, le=services.MAX_AREA_HA)
-    crop_failed_ha: float = Field(0, ge=0, le=services.MAX_AREA_HA)
-    direct_loss_10k_yuan: Decimal = Field(Decimal(0), ge=0, lt=Decimal(10) ** 11)
+    # Indicators left out of a 续报/核报 carry over from the district's previous version (0 on a first report).
+    affected_population: int | None = Field(None, ge=0, le=services.MAX_PEOPLE_TIMES)
+    deaths: int | None = Field(None, ge=0, le=MAX_PEOPLE)
+    missing: int | None = Field(None, ge=0, le=MAX_PEOPLE)
+    deaths_at_monitored_points: int | None = Field(None, ge=0, le=MAX_PEOPLE)
+    relocated: int | None = Field(None, ge=0, le=services.MAX_PEOPLE_TIMES)
+    needing_aid: int | None = Field(None, ge=0, le=services.MAX_PEOPLE_TIMES)
+    collapsed_rooms: int | None = Field(None, ge=0, le=MAX_PEOPLE)
+    severely_damaged_rooms: int | None = Field(None, ge=0, le=MAX_PEOPLE)
+    generally_damaged_rooms: int | None = Field(None, ge=0, le=MAX_PEOPLE)
+    crop_affected_ha: float | None = Field(None, ge=0, le=services.MAX_AREA_HA)
+    crop_disaster_ha: float | None = Field(None, ge=0, le=services.MAX_AREA_HA)
+    crop_failed_ha: float | None = Field(None, ge=0, le=services.MAX_AREA_HA)
+    direct_loss_10k_yuan: Decimal | None = Field(None, ge=0, lt=Decimal(10) ** 11)
 
 
 class ReportOut(Schema):
@@ -290,6 +305,22 @@ def event_detail(request, event_id: int):
     return get_object_or_404(selectors.events_for(request.user), pk=event_id)
 
 
+@router.patch("/disaster-events/{event_id}", response=EventOut)
+def update_event(request, event_id: int, payload: EventPatch):
+    """Edit an event (municipal users or the district that registered it; the 群死群伤 flag: municipal only)."""
+    event = get_object_or_404(selectors.events_for(request.user), pk=event_id)
+    data = payload.dict(exclude_unset=True)
+    data = {k: v for k, v in data.items() if v is not None or k == "end_date"}
+    return services.update_event(user=request.user, event=event, **data)
+
+
+@router.post("/disaster-events/{event_id}/withdraw", response=EventOut)
+def withdraw_event(request, event_id: int, payload: WithdrawIn):
+    """Withdraw an event: kept on file, excluded from statistics and KPIs."""
+    event = get_object_or_404(selectors.events_for(request.user), pk=event_id)
+    return services.withdraw_event(user=request.user, event=event, reason=payload.reason)
+
+
 @router.get("/disaster-events/{event_id}/reports", response=list[ReportOut])
 def event_reports(request, event_id: int, current_only: bool = False, format: Format | None = None):
     """All versions (history) or, with ``current_only``, the current version per district."""
@@ -306,6 +337,10 @@ def add_report(request, event_id: int, payload: ReportIn):
     event = get_object_or_404(selectors.events_for(request.user), pk=event_id)
     data = payload.dict()
     region = _region(data.pop("region_adcode"))
+    previous = services.latest_version(event, region) if region is not None else None
+    for name in services.INDICATORS:
+        if data.get(name) is None:
+            data[name] = getattr(previous, name) if previous is not None else 0
     return Status(201, services.add_disaster_report(user=request.user, event=event, region=region, **data))
 
 
@@ -358,6 +393,5 @@ def discrepancy_detail(request, item_id: int):
 
 @router.post("/discrepancies/{item_id}/resolve", response=DiscrepancyOut)
 def resolve(request, item_id: int, payload: ResolveIn):
-    item = get_object_or_404(selectors.discrepancies_for(request.user).filter(status=DiscrepancyStatus.OPEN),
-                             pk=item_id)
+    item = get_object_or_404(selectors.discrepancies_for(request.user), pk=item_id)  # resolved twice → 400
     return crosscheck.resolve(user=request.user, discrepancy=item, value=payload.value, reason=payload.reason)

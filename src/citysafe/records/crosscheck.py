@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from citysafe.core.audit import acting_as
 from citysafe.core.models import Region
 from citysafe.core.roles import can_write
+from citysafe.core.scoping import organization_in_scope
 
 from .errors import PermissionDenied, RecordError
 
@@ -110,12 +111,12 @@ def check_subject(user, subject: str, metric: str):
     parsed = parse_subject(subject)
     if parsed["kind"] == "accident":
         if metric not in ACCIDENT_METRICS:
-            raise RecordError(_("事故记录不核查该指标：%(m)s") % {"m": metric}, "metric")
+            raise RecordError(_("事故记录不核查该指标：%(m)s") % {"m": metric_label(metric)}, "metric")
         if not selectors.records_for(user).filter(pk=parsed["record_id"]).exists():
             raise PermissionDenied(_("事故记录不存在或不在您的管辖范围内。"))
         return
     if metric not in DISASTER_METRICS:
-        raise RecordError(_("灾情不核查该指标：%(m)s") % {"m": metric}, "metric")
+        raise RecordError(_("灾情不核查该指标：%(m)s") % {"m": metric_label(metric)}, "metric")
     if not DisasterEvent.objects.filter(pk=parsed["event_id"]).exists():
         raise RecordError(_("灾害过程不存在：%(id)s") % {"id": parsed["event_id"]}, "subject")
     if parsed["adcode"] not in selectors.adcodes_in_scope(user):
@@ -167,13 +168,30 @@ def recheck(subject: str, metric: str):
     return current
 
 
-def _clean_value(value) -> float:
+def metric_label(metric: str) -> str:
+    """The Chinese name of a metric (the verbose name of its model field)."""
+    from .services import field_label
+
+    return field_label(metric)
+
+
+def source_kind_label(kind: str) -> str:
+    from .models import FigureSourceKind
+
+    if kind == "resolved":
+        return str(_("已核定值"))
+    return str(dict(FigureSourceKind.choices).get(kind, kind))
+
+
+def _clean_value(value, metric: str | None = None) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
         raise RecordError(_("数值无效。"), "value") from None
     if not math.isfinite(number) or number < 0 or number > MAX_VALUE:
         raise RecordError(_("数值应为 0 至 %(max)s 之间的数。") % {"max": f"{MAX_VALUE:.0e}"}, "value")
+    if metric in COUNT_METRICS and not number.is_integer():
+        raise RecordError(_("%(m)s是人数或间数，应为整数。") % {"m": metric_label(metric)}, "value")
     return number
 
 
@@ -186,10 +204,13 @@ def add_source_figure(*, user, subject: str, metric: str, source_kind: str, valu
 
     if not can_write(user):
         raise PermissionDenied(_("无权录入来源数据。"))
-    if source_kind not in FigureSourceKind.values or source_kind == FigureSourceKind.INCIDENT:
+    if source_kind not in FigureSourceKind.values or source_kind in (FigureSourceKind.INCIDENT,
+                                                                     FigureSourceKind.MANUAL):
         raise RecordError(_("来源类型无效：%(k)s") % {"k": source_kind}, "source_kind")
     check_subject(user, subject, metric)
-    figure = SourceFigure(subject=subject, metric=metric, source_kind=source_kind, value=_clean_value(value),
+    if source_organization is not None and not organization_in_scope(user, source_organization.pk):
+        raise PermissionDenied(_("来源单位不在您的管辖范围内。"))
+    figure = SourceFigure(subject=subject, metric=metric, source_kind=source_kind, value=_clean_value(value, metric),
                           source_organization=source_organization, note=(note or "")[:300], created_by=user,
                           reported_at=reported_at or timezone.now())
     with acting_as(user):
@@ -197,8 +218,10 @@ def add_source_figure(*, user, subject: str, metric: str, source_kind: str, valu
         return figure, recheck(subject, metric)
 
 
-def record_system_figure(subject: str, metric: str, source_kind: str, value, organization=None, user=None):
-    """A figure fed by the platform itself (incident sync, district disaster reports); skipped when unchanged."""
+def record_system_figure(subject: str, metric: str, source_kind: str, value, organization=None, user=None,
+                         note: str = ""):
+    """A figure fed by the platform itself (incident sync, district disaster reports, manual corrections of a
+    record); skipped when unchanged."""
     from .models import SourceFigure
 
     value = float(value)
@@ -208,7 +231,7 @@ def record_system_figure(subject: str, metric: str, source_kind: str, value, org
         return None
     with acting_as(user):
         SourceFigure.objects.create(subject=subject, metric=metric, source_kind=source_kind, value=value,
-                                    source_organization=organization, created_by=user)
+                                    source_organization=organization, created_by=user, note=(note or "")[:300])
         return recheck(subject, metric)
 
 
@@ -230,24 +253,25 @@ def resolve(*, user, discrepancy, value, reason: str):
     reason = (reason or "").strip()
     if not reason:
         raise RecordError(_("请填写核实说明。"), "reason")
-    number = _clean_value(value)
+    number = _clean_value(value, discrepancy.metric)
     check_subject(user, discrepancy.subject, discrepancy.metric)
     parsed = parse_subject(discrepancy.subject)
     note = reason
+    label = metric_label(discrepancy.metric)
     if parsed["kind"] == "accident":
         record = AccidentRecord.objects.get(pk=parsed["record_id"])
         old = getattr(record, discrepancy.metric)
-        if old is None or float(old) != number:
+        new = services.typed_value(discrepancy.metric, number)
+        if old is None or old != new:  # compared in the field's type: no empty correction
             services.update_record(user=user, record=record, reason=_("比对核查更正：%(r)s") % {"r": reason},
-                                   **{discrepancy.metric: services.typed_value(discrepancy.metric, number)})
-            note += _("（已将事故记录的%(m)s由 %(old)s 更正为 %(new)s）") % {
-                "m": discrepancy.metric, "old": old, "new": services.typed_value(discrepancy.metric, number)}
+                                   feed_crosscheck=False, **{discrepancy.metric: new})
+            note += _("（已将事故记录的%(m)s由 %(old)s 更正为 %(new)s）") % {"m": label, "old": old, "new": new}
     else:
         changed = services.correct_disaster_figure(user=user, event_id=parsed["event_id"], adcode=parsed["adcode"],
                                                    metric=discrepancy.metric, value=number, reason=reason)
         if changed is not None:
             note += _("（已新增一版灾情报告，将%(m)s由 %(old)s 更正为 %(new)s）") % {
-                "m": discrepancy.metric, "old": changed[0], "new": changed[1]}
+                "m": label, "old": changed[0], "new": changed[1]}
     discrepancy.refresh_from_db()  # the correction may have rechecked (and updated) it
     discrepancy.status = DiscrepancyStatus.RESOLVED
     discrepancy.resolved_value = number

@@ -6,15 +6,24 @@ from django.utils.translation import gettext_lazy as _
 
 from citysafe.core.forms import bootstrap
 from citysafe.core.models import Organization, Region
+from citysafe.core.roles import is_municipal
+from citysafe.core.scoping import scope_organization_ids
 from citysafe.core.uploads import validate_upload
 from citysafe.hazards.models import Industry
 
 from .models import AccidentRecord, DisasterReport, FigureSourceKind, RecordCategory, ReportStage
-from .services import GRADES, INDICATORS
+from .services import GRADES, INDICATORS, writable_regions
 
-GRADE_CHOICES = [("ordinary", _("一般")), ("large", _("较大")), ("major", _("重大")),
-                 ("especially_major", _("特别重大"))]
+GRADE_CHOICES = [("ordinary", _("一般事故")), ("large", _("较大事故")), ("major", _("重大事故")),
+                 ("especially_major", _("特别重大事故"))]
 assert [g for g, _label in GRADE_CHOICES] == list(GRADES)
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def user_organizations(user):
+    """Organisations ``user`` may attribute a record or a figure to (municipal: all but groups)."""
+    qs = Organization.objects.exclude(kind="group")
+    return qs if is_municipal(user) else qs.filter(pk__in=scope_organization_ids(user, include_groups=False))
 
 
 def _districts():
@@ -26,7 +35,8 @@ class RecordFilter(django_filters.FilterSet):
                                           widget=forms.DateInput(attrs={"type": "date"}))
     date_to = django_filters.DateFilter(label=_("截止日期"), field_name="occurred_on", lookup_expr="lte",
                                         widget=forms.DateInput(attrs={"type": "date"}))
-    year = django_filters.NumberFilter(label=_("年度"), field_name="occurred_on", lookup_expr="year")
+    year = django_filters.NumberFilter(label=_("年度"), field_name="occurred_on", lookup_expr="year",
+                                       min_value=MIN_YEAR, max_value=MAX_YEAR, decimal_places=0)
     region = django_filters.ModelChoiceFilter(label=_("区县"), queryset=_districts())
     category = django_filters.ChoiceFilter(label=_("类别"), choices=RecordCategory.choices)
     grade = django_filters.ChoiceFilter(label=_("等级"), choices=GRADE_CHOICES)
@@ -42,7 +52,10 @@ class RecordFilter(django_filters.FilterSet):
 
 
 class RecordForm(forms.ModelForm):
-    grade = forms.ChoiceField(label=_("等级"), choices=[("", "---"), *GRADE_CHOICES], required=False)
+    grade = forms.ChoiceField(label=_("等级"), choices=[("", "---"), *GRADE_CHOICES], required=False,
+                              help_text=_("留空按死亡（含失踪）、重伤和直接经济损失自动定级；可高于、不可低于自动定级。"))
+    reason = forms.CharField(label=_("修改原因"), max_length=1000, required=False,
+                             help_text=_("修改伤亡或损失数据时必填。"))
 
     class Meta:
         model = AccidentRecord
@@ -51,11 +64,23 @@ class RecordForm(forms.ModelForm):
                   "note"]
         widgets = {"occurred_on": forms.DateInput(attrs={"type": "date"}), "note": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = _districts()
-        self.fields["organization"].queryset = Organization.objects.exclude(kind="group")
+        self.fields["region"].queryset = writable_regions(user) if user is not None else _districts()
+        self.fields["organization"].queryset = user_organizations(user) if user is not None else \
+            Organization.objects.exclude(kind="group")
+        if self.instance.pk is None:
+            del self.fields["reason"]
         bootstrap(self)
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is not None and not (data.get("reason") or "").strip():
+            figures = ("deaths", "missing", "serious_injuries", "injuries", "direct_loss_yuan", "burned_forest_ha")
+            stored = type(self.instance).objects.filter(pk=self.instance.pk).values(*figures).first() or {}
+            if any(name in data and data[name] != stored.get(name) for name in figures):
+                self.add_error("reason", _("修改伤亡或损失数据须填写修改原因。"))
+        return data
 
 
 class EventForm(forms.Form):
@@ -63,8 +88,18 @@ class EventForm(forms.Form):
     hazard_type = forms.CharField(label=_("灾种"), max_length=30)
     start_date = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
     end_date = forms.DateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    is_mass_casualty_responsibility = forms.BooleanField(label=_("因灾群死群伤责任事件"), required=False)
+    is_mass_casualty_responsibility = forms.BooleanField(label=_("因灾群死群伤责任事件（经调查认定）"), required=False)
     note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None and not is_municipal(user):
+            del self.fields["is_mass_casualty_responsibility"]  # municipal only (经调查认定)
+        bootstrap(self)
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("撤回原因"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,14 +125,16 @@ class SourceFigureForm(forms.Form):
     subject = forms.CharField(label=_("核查对象"), max_length=80, help_text=_("如 accident:12 或 disaster:3:500101"))
     metric = forms.CharField(label=_("指标"), max_length=40)
     source_kind = forms.ChoiceField(label=_("来源类型"), choices=[
-        c for c in FigureSourceKind.choices if c[0] != FigureSourceKind.INCIDENT])
+        c for c in FigureSourceKind.choices if c[0] not in (FigureSourceKind.INCIDENT, FigureSourceKind.MANUAL)])
     source_organization = forms.ModelChoiceField(label=_("来源单位"), required=False,
                                                  queryset=Organization.objects.exclude(kind="group"))
     value = forms.FloatField(label=_("数值"), min_value=0)
     note = forms.CharField(label=_("说明"), max_length=300, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if user is not None:
+            self.fields["source_organization"].queryset = user_organizations(user)
         bootstrap(self)
 
 

@@ -3,8 +3,9 @@
 Shape: ``import_records(user, data: bytes) -> ImportResult`` and ``import_disaster_reports(user, event, data)``.
 Every row is checked first; any error (reported with its row number and column header) means nothing is saved.
 Accident records that already exist (same category, name, date and district) are *duplicates*: reported and
-skipped, not errors; a row repeated inside the file is an error.  Templates: ``records_template()`` /
-``disaster_template()`` return .xlsx bytes with the header row and one example row.
+skipped, not errors; a row repeated inside the file is an error.  Templates: ``records_template(user)`` /
+``disaster_template(user)`` return .xlsx bytes: the first sheet (the one imported) has only the header row; the
+example row — in the user's own district — is on a second sheet "示例", which the importer never reads.
 """
 
 from __future__ import annotations
@@ -65,23 +66,43 @@ class ImportResult:
 def _template(columns, example) -> bytes:
     book = Workbook()
     sheet = book.active
-    sheet.append([header for header, _f in columns])
-    sheet.append(example)
-    for cell in sheet[1]:
-        sheet.column_dimensions[cell.column_letter].width = max(10, len(str(cell.value)) * 2)
+    sheet.title = str(_("填报"))
+    sample = book.create_sheet(str(_("示例")))
+    for target in (sheet, sample):
+        target.append([header for header, _f in columns])
+        for cell in target[1]:
+            target.column_dimensions[cell.column_letter].width = max(10, len(str(cell.value)) * 2)
+    sample.append(example)
+    sample.append([str(_("（示例行，仅供参考，不会被导入；请在第一个工作表“填报”中填写。）"))])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def records_template() -> bytes:
-    return _template(RECORD_COLUMNS, ["生产安全事故", "示例：某工地高处坠落", "2026-03-01", "渝中区", "建设施工暨既有房屋领域",
-                                      "", "一般", 1, 0, 0, 0, 1500000, "否", "", ""])
+def _example_district(user) -> str:
+    """The name of a district the user may report for (their own), for the example row."""
+    regions = services.writable_regions(user) if user is not None else None
+    profile = getattr(user, "profile", None)
+    if profile is not None and profile.region_id and profile.region.level in ("district", "zone"):
+        return profile.region.name
+    if regions is not None:
+        org = profile.organization if profile is not None and profile.organization_id else None
+        if org is not None and org.region_id and org.region.level in ("district", "zone"):
+            return org.region.name
+        first = regions.first()
+        if first is not None:
+            return first.name
+    return "渝中区"
 
 
-def disaster_template() -> bytes:
-    return _template(DISASTER_COLUMNS, ["万州区", "初报", "2026-06-20 10:00", 1200, 0, 0, 0, 300, 100, 2, 5, 20,
-                                        80.5, 30, 5, 120.5, ""])
+def records_template(user=None) -> bytes:
+    return _template(RECORD_COLUMNS, ["生产安全事故", "示例：某工地高处坠落", "2026-03-01", _example_district(user),
+                                      "建设施工暨既有房屋领域", "", "一般", 1, 0, 0, 0, 1500000, "否", "", ""])
+
+
+def disaster_template(user=None) -> bytes:
+    return _template(DISASTER_COLUMNS, [_example_district(user), "初报", "2026-06-20 10:00", 1200, 0, 0, 0, 300,
+                                        100, 2, 5, 20, 80.5, 30, 5, 120.5, ""])
 
 
 def _rows(data: bytes, columns):
@@ -183,15 +204,15 @@ def import_records(user, data: bytes) -> ImportResult:
                 raise RecordError(_("请填写名称。"), "title")
             if not fields["occurred_on"]:
                 raise RecordError(_("请填写发生日期。"), "occurred_on")
-            cleaned = services.clean_record_fields(fields)
+            cleaned = services.clean_record_fields(services.apply_record_defaults(user, fields))
             probe = services.AccidentRecord(**cleaned)
-            if not services.record_in_scope(user, probe):
-                raise PermissionDenied(_("只能导入本辖区、本单位或本行业的事故记录。"))
+            services.check_write_scope(user, probe)
         except RecordError as exc:
             result.errors.append({"row": number, "column": header.get(exc.field or "", ""), "message": str(exc)})
             continue
         except PermissionDenied as exc:
-            result.errors.append({"row": number, "column": header["region"], "message": str(exc)})
+            column = header.get(getattr(exc, "field", None) or "region", header["region"])
+            result.errors.append({"row": number, "column": column, "message": str(exc)})
             continue
         key = (cleaned["category"], cleaned["title"], cleaned["occurred_on"], cleaned.get("region"))
         if key in seen:

@@ -71,8 +71,17 @@ class AccidentRecord(models.Model):
         return self.title
 
 
+class EventStatus(models.TextChoices):
+    ACTIVE = "active", _("有效")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
 class DisasterEvent(models.Model):
-    """One natural-disaster process (一次灾害过程); its figures are in the ``DisasterReport`` versions per region."""
+    """One natural-disaster process (一次灾害过程); its figures are in the ``DisasterReport`` versions per region.
+
+    A withdrawn event (``status`` withdrawn, with the reason) stays on file with its history but is excluded from
+    the statistics and the KPIs.
+    """
 
     title = models.CharField(_("名称"), max_length=200)
     hazard_type = models.CharField(_("灾种"), max_length=30)
@@ -82,6 +91,11 @@ class DisasterEvent(models.Model):
         _("因灾群死群伤责任事件"), default=False, help_text=_("经调查认定的因灾群死群伤责任事件"))
     note = models.TextField(_("说明"), blank=True)
     is_demo = models.BooleanField(_("演示数据"), default=False)
+    status = models.CharField(_("状态"), max_length=10, choices=EventStatus.choices, default=EventStatus.ACTIVE,
+                              db_index=True)
+    withdraw_reason = models.TextField(_("撤回原因"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
     history = HistoricalRecords()
 
     class Meta:
@@ -155,6 +169,7 @@ class FigureSourceKind(models.TextChoices):
     HOSPITAL = "hospital", _("医疗机构")
     POLICE = "police", _("公安机关")
     OTHER = "other", _("其他")
+    MANUAL = "manual", _("手工更正")
 
 
 class SourceFigure(models.Model):

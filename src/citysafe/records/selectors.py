@@ -116,9 +116,9 @@ def disaster_statistics(user, date_from=None, date_to=None, region_adcode: str |
     """Totals of the national indicators per district over the events starting in [date_from, date_to].
 
     Shape: ``{"rows": [{"region": name, "adcode", "events": n, <indicator>: total, …}], "total": {…}}``; each
-    event counts with its current version per district (``latest_versions``).
+    event counts with its current version per district (``latest_versions``); withdrawn events are excluded.
     """
-    qs = reports_for(user)
+    qs = reports_for(user).exclude(event__status="withdrawn")  # withdrawn events do not count
     if date_from:
         qs = qs.filter(event__start_date__gte=date_from)
     if date_to:

@@ -24,8 +24,9 @@ from django.utils.translation import gettext as _
 
 from citysafe.core.audit import acting_as
 from citysafe.core.models import Region
-from citysafe.core.roles import can_write, is_municipal
+from citysafe.core.roles import can_write, is_enterprise, is_municipal
 from citysafe.core.scoping import organization_in_scope, scope_organization_ids
+from citysafe.incidents import grading
 
 from . import crosscheck
 from .errors import PermissionDenied, RecordError
@@ -33,6 +34,9 @@ from .models import (
     AccidentRecord,
     DisasterEvent,
     DisasterReport,
+    Discrepancy,
+    DiscrepancyStatus,
+    EventStatus,
     FigureSourceKind,
     RecordCategory,
     RecordSource,
@@ -60,6 +64,22 @@ LIMITS = {"affected_population": MAX_PEOPLE_TIMES, "relocated": MAX_PEOPLE_TIMES
 DEFAULT_DROP_RATIO = 0.3
 STAGE_RANK = {ReportStage.INITIAL: 1, ReportStage.FOLLOW_UP: 2, ReportStage.FINAL: 3}
 INCIDENT_METRICS = ("deaths", "missing", "serious_injuries", "direct_loss_yuan")
+# Figures of a record that the cross-check compares: a manual change needs a reason and is recorded as a source.
+RECORD_FIGURES = ("deaths", "missing", "serious_injuries", "injuries", "direct_loss_yuan", "burned_forest_ha")
+
+
+def field_label(name: str) -> str:
+    """The Chinese verbose name of a record or disaster-report field (metric), else ``name`` itself."""
+    for model in (AccidentRecord, DisasterReport, DisasterEvent):
+        try:
+            return str(model._meta.get_field(name).verbose_name)
+        except Exception:  # noqa: BLE001 - FieldDoesNotExist: try the next model
+            continue
+    return name
+
+
+def grade_label(grade: str) -> str:
+    return str(grading.GRADE_LABELS.get(grade, grade)) if grade else ""
 
 
 # ---------------------------------------------------------------------------------------------------- values
@@ -69,11 +89,11 @@ def _int(name: str, value, maximum: int = MAX_PEOPLE) -> int:
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise RecordError(_("%(f)s 不是有效的整数。") % {"f": name}, name) from None
+        raise RecordError(_("%(f)s不是有效的整数。") % {"f": field_label(name)}, name) from None
     if not number.is_finite() or number != number.to_integral_value():
-        raise RecordError(_("%(f)s 不是有效的整数。") % {"f": name}, name)
+        raise RecordError(_("%(f)s不是有效的整数。") % {"f": field_label(name)}, name)
     if number < 0 or number > maximum:
-        raise RecordError(_("%(f)s 应在 0 至 %(max)s 之间。") % {"f": name, "max": maximum}, name)
+        raise RecordError(_("%(f)s应在 0 至 %(max)s 之间。") % {"f": field_label(name), "max": maximum}, name)
     return int(number)
 
 
@@ -83,9 +103,9 @@ def _decimal(name: str, value, maximum: Decimal) -> Decimal:
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise RecordError(_("%(f)s 不是有效的数字。") % {"f": name}, name) from None
+        raise RecordError(_("%(f)s不是有效的数字。") % {"f": field_label(name)}, name) from None
     if not number.is_finite() or number < 0 or number >= maximum:
-        raise RecordError(_("%(f)s 应在 0 至 %(max)s 之间。") % {"f": name, "max": maximum}, name)
+        raise RecordError(_("%(f)s应在 0 至 %(max)s 之间。") % {"f": field_label(name), "max": maximum}, name)
     return number.quantize(Decimal("0.01"))
 
 
@@ -95,9 +115,10 @@ def _area(name: str, value, allow_none: bool = False) -> float | None:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise RecordError(_("%(f)s 不是有效的数字。") % {"f": name}, name) from None
+        raise RecordError(_("%(f)s不是有效的数字。") % {"f": field_label(name)}, name) from None
     if not math.isfinite(number) or number < 0 or number > MAX_AREA_HA:
-        raise RecordError(_("%(f)s 应在 0 至 %(max)s 之间。") % {"f": name, "max": int(MAX_AREA_HA)}, name)
+        raise RecordError(_("%(f)s应在 0 至 %(max)s 之间。") % {"f": field_label(name), "max": int(MAX_AREA_HA)},
+                          name)
     return number
 
 
@@ -117,11 +138,11 @@ def _date(name: str, value) -> dt.date:
         try:
             value = dt.date.fromisoformat(value.strip())
         except ValueError:
-            raise RecordError(_("%(f)s 日期格式无效（应为 YYYY-MM-DD）。") % {"f": name}, name) from None
+            raise RecordError(_("%(f)s格式无效（应为 YYYY-MM-DD）。") % {"f": field_label(name)}, name) from None
     if not isinstance(value, dt.date):
-        raise RecordError(_("%(f)s 日期格式无效（应为 YYYY-MM-DD）。") % {"f": name}, name)
+        raise RecordError(_("%(f)s格式无效（应为 YYYY-MM-DD）。") % {"f": field_label(name)}, name)
     if value.year < MIN_YEAR or value > timezone.localdate():
-        raise RecordError(_("%(f)s 应在 %(y)s 年之后且不晚于今天。") % {"f": name, "y": MIN_YEAR}, name)
+        raise RecordError(_("%(f)s应在 %(y)s 年之后且不晚于今天。") % {"f": field_label(name), "y": MIN_YEAR}, name)
     return value
 
 
@@ -144,7 +165,7 @@ def clean_record_fields(fields: dict, current: AccidentRecord | None = None) -> 
     if "grade" in out:
         out["grade"] = out["grade"] or ""
         if out["grade"] not in ("", *GRADES):
-            raise RecordError(_("等级只能是 ordinary、large、major 或 especially_major。"), "grade")
+            raise RecordError(_("等级只能是一般事故、较大事故、重大事故或特别重大事故。"), "grade")
     for name in RECORD_INT_FIELDS:
         if name in out:
             out[name] = _int(name, out[name])
@@ -165,7 +186,41 @@ def clean_record_fields(fields: dict, current: AccidentRecord | None = None) -> 
     burned = out.get("burned_forest_ha", current.burned_forest_ha if current else None)
     if burned is not None and category != RecordCategory.FOREST_FIRE:
         raise RecordError(_("受害森林面积只适用于森林火灾。"), "burned_forest_ha")
+    if category == RecordCategory.ACCIDENT:
+        _check_grade(out, current)
     return out
+
+
+def implied_grade(deaths=0, missing=0, serious_injuries=0, direct_loss_yuan=0) -> str:
+    """The grade the figures reach under 国务院令第493号第三条 (``incidents.grading``: missing count as deaths)."""
+    return grading.grade_accident(deaths=deaths, serious_injuries=serious_injuries,
+                                  direct_loss_yuan=direct_loss_yuan or 0, missing=missing).grade
+
+
+def _check_grade(out: dict, current: AccidentRecord | None) -> None:
+    """Grade of a production-safety accident against its figures (493 Art. 3), in place on ``out``.
+
+    A blank grade is derived from the figures; a grade lower than the figures imply is refused; a higher grade may
+    be set by hand (e.g. as determined by the investigation).  When the grade is not part of the change, a stored
+    grade that matched the old figures follows the new figures, and a stored grade that is now too low is raised.
+    """
+    figures = {n: out.get(n, getattr(current, n) if current else 0) for n in INCIDENT_METRICS}
+    implied = implied_grade(**figures)
+    if "grade" in out:
+        if not out["grade"]:
+            out["grade"] = implied
+        elif grading.grade_rank(out["grade"]) < grading.grade_rank(implied):
+            raise RecordError(_("等级不能低于死亡（含失踪）、重伤或直接经济损失对应的等级：%(g)s。")
+                              % {"g": grade_label(implied)}, "grade")
+        return
+    if current is None:
+        out["grade"] = implied
+        return
+    old_implied = implied_grade(**{n: getattr(current, n) for n in INCIDENT_METRICS})
+    if not current.grade or current.grade == old_implied or \
+            grading.grade_rank(current.grade) < grading.grade_rank(implied):
+        if implied != current.grade:
+            out["grade"] = implied
 
 
 # ---------------------------------------------------------------------------------------------------- scope
@@ -184,11 +239,82 @@ def record_in_scope(user, record: AccidentRecord) -> bool:
                 scope_organization_ids(user, include_groups=False))
 
 
-def _check_writer(user, record: AccidentRecord) -> None:
+def _own_organization(user):
+    profile = getattr(user, "profile", None)
+    return profile.organization if profile is not None and profile.organization_id else None
+
+
+def write_region_in_scope(user, region: Region | None) -> bool:
+    """May ``user`` attribute a record to ``region``: municipal any; a user with a region its subtree; otherwise
+    (enterprises, city departments) the subtree of their organisation's region, or — a department of the whole
+    city without a region — any district (its records are then limited by organisation and industry)."""
+    if region is None:
+        return False
+    if is_municipal(user):
+        return True
+    profile = getattr(user, "profile", None)
+    if profile is not None and profile.region_id:
+        return region.path.startswith(profile.region.path)
+    org = _own_organization(user)
+    if org is not None and org.region_id:
+        return region.path.startswith(org.region.path)
+    return not is_enterprise(user)
+
+
+def writable_regions(user):
+    """Districts ``user`` may choose for a record (the form's choices)."""
+    qs = Region.objects.filter(level__in=["district", "zone"]).order_by("adcode")
+    return qs if is_municipal(user) else qs.filter(pk__in=[r.pk for r in qs if write_region_in_scope(user, r)])
+
+
+def apply_record_defaults(user, data: dict) -> dict:
+    """An enterprise user's record is their enterprise's: organisation and region default to it."""
+    if is_enterprise(user):
+        org = _own_organization(user)
+        if org is not None:
+            if not data.get("organization"):
+                data["organization"] = org
+            if not data.get("region") and org.region_id and org.region.level in ("district", "zone"):
+                data["region"] = org.region
+    return data
+
+
+def _denied(message: str, field: str) -> PermissionDenied:
+    """A PermissionDenied naming the field at fault (imports report it as the column)."""
+    exc = PermissionDenied(message)
+    exc.field = field
+    return exc
+
+
+def check_write_scope(user, record: AccidentRecord, changed=None) -> None:
+    """Raise unless ``user`` may write ``record`` as it now stands.
+
+    Rule (docs/records.md): municipal users anything; everyone else needs a district in their scope (required),
+    an organisation (if any) in their scope (``organization_in_scope``), and the record must stay visible to
+    them.  ``changed`` (updates) limits the region/organisation checks to the fields being changed, so a
+    supervisor may still correct the figures of a record attributed to an organisation outside its own tree.
+    """
     if not can_write(user):
         raise PermissionDenied(_("无权录入事故记录。"))
+    if is_municipal(user):
+        return
+    check_all = changed is None
+    if check_all or "region" in changed:
+        if record.region_id is None:
+            raise RecordError(_("请选择区县（只有市级管理员可以录入不分区县的记录）。"), "region")
+        if not write_region_in_scope(user, record.region):
+            raise _denied(_("只能录入本辖区的事故记录：所选区县不在您的管辖范围内。"), "region")
+    if (check_all or "organization" in changed) and record.organization_id and \
+            not organization_in_scope(user, record.organization_id):
+        raise _denied(_("只能录入本辖区、本单位的事故记录：所选事发单位不在您的管辖范围内。"), "organization")
+    if is_enterprise(user) and not organization_in_scope(user, record.organization_id):
+        raise _denied(_("企业用户只能录入本单位的事故记录。"), "organization")
     if not record_in_scope(user, record):
-        raise PermissionDenied(_("只能录入本辖区、本单位或本行业的事故记录。"))
+        raise _denied(_("只能录入本辖区、本单位或本行业的事故记录。"), "region")
+
+
+def _check_writer(user, record: AccidentRecord, changed=None) -> None:
+    check_write_scope(user, record, changed)
 
 
 def region_in_scope(user, region: Region | None) -> bool:
@@ -215,7 +341,7 @@ def create_record(*, user, source: str = RecordSource.MANUAL, check_duplicate: b
         if not fields.get(required):
             raise RecordError(_("请填写%(f)s。") % {"f": str(AccidentRecord._meta.get_field(required).verbose_name)},
                               required)
-    data = clean_record_fields(fields)
+    data = clean_record_fields(apply_record_defaults(user, dict(fields)))
     record = AccidentRecord(source=source, created_by=user, **data)
     _check_writer(user, record)
     if check_duplicate and find_duplicate(record.category, record.title, record.occurred_on, record.region):
@@ -226,15 +352,26 @@ def create_record(*, user, source: str = RecordSource.MANUAL, check_duplicate: b
 
 
 @transaction.atomic
-def update_record(*, user, record: AccidentRecord, reason: str = "", **fields) -> AccidentRecord:
+def update_record(*, user, record: AccidentRecord, reason: str = "", feed_crosscheck: bool = True,
+                  **fields) -> AccidentRecord:
     """Change ``record`` (history kept); ``reason`` is appended to the note with the date, so a correction is
-    visible on the record itself, not only in its history."""
-    _check_writer(user, record)
+    visible on the record itself, not only in its history.
+
+    A change of a figure (``RECORD_FIGURES``) requires a ``reason`` and is recorded as a ``SourceFigure`` of kind
+    "manual" (手工更正), so that it is compared with the other sources instead of bypassing the cross-check
+    (``feed_crosscheck=False``: cross-check resolutions, which record their own verified value)."""
+    if not can_write(user) or not record_in_scope(user, record):
+        raise PermissionDenied(_("只能录入本辖区、本单位或本行业的事故记录。"))
     data = clean_record_fields(fields, current=record)
+    reason = (reason or "").strip()
+    changed_figures = [n for n in RECORD_FIGURES if n in data and data[n] != getattr(record, n)]
+    if changed_figures and not reason:
+        raise RecordError(_("修改伤亡或损失数据须填写修改原因。"), "reason")
     probe = copy.copy(record)  # checked before the instance changes: a refused change leaves it untouched
     for name, value in data.items():
         setattr(probe, name, value)
-    _check_writer(user, probe)  # a changed region or organisation must stay in scope too
+    changed = {n for n in ("region", "organization") if n in data and data[n] != getattr(record, n)}
+    _check_writer(user, probe, changed)  # a changed region or organisation must stay in scope too
     for name, value in data.items():
         setattr(record, name, value)
     if reason:
@@ -242,6 +379,14 @@ def update_record(*, user, record: AccidentRecord, reason: str = "", **fields) -
         record.note = (record.note + "\n" if record.note else "") + f"[{stamp}] {reason}"
     with acting_as(user):
         record.save()
+    if feed_crosscheck:
+        subject = f"accident:{record.pk}"
+        for metric in changed_figures:
+            value = getattr(record, metric)
+            if value is None:
+                continue
+            crosscheck.record_system_figure(subject, metric, FigureSourceKind.MANUAL, value, user=user,
+                                            note=_("手工更正：%(r)s") % {"r": reason})
     return record
 
 
@@ -268,11 +413,17 @@ def sync_from_incident(incident, user=None) -> AccidentRecord | None:
         record.region_id = incident.region_id
         record.industry_id = incident.industry_id
         record.organization_id = incident.organization_id
-        record.grade = incident.grade or ""
-        record.deaths, record.missing = incident.deaths, incident.missing
-        record.serious_injuries = incident.serious_injuries
-        record.injuries = max(record.injuries, incident.serious_injuries)
-        record.direct_loss_yuan = incident.direct_loss_yuan
+        # A figure verified by a cross-check resolution is not overwritten by a later sync: the incident's value
+        # goes to the cross-check below (a new source figure, and a new discrepancy if it differs).
+        verified = set(Discrepancy.objects.filter(subject=f"accident:{record.pk}", status=DiscrepancyStatus.RESOLVED)
+                       .values_list("metric", flat=True)) if record.pk else set()
+        for metric in INCIDENT_METRICS:
+            if metric not in verified:
+                setattr(record, metric, getattr(incident, metric))
+        record.injuries = max(record.injuries, record.serious_injuries)
+        implied = implied_grade(**{n: getattr(record, n) for n in INCIDENT_METRICS})
+        grade = incident.grade or ""
+        record.grade = grade if grading.grade_rank(grade) >= grading.grade_rank(implied) else implied
         record.is_demo = incident.is_demo
         record.save()
         subject = f"accident:{record.pk}"
@@ -283,12 +434,7 @@ def sync_from_incident(incident, user=None) -> AccidentRecord | None:
 
 
 # ---------------------------------------------------------------------------------------------------- disasters
-@transaction.atomic
-def create_event(*, user, title: str, hazard_type: str, start_date, end_date=None, note: str = "",
-                 is_mass_casualty_responsibility: bool = False, is_demo: bool = False) -> DisasterEvent:
-    """A disaster process (一次灾害过程); any writer may open one, its figures are then reported per district."""
-    if not can_write(user):
-        raise PermissionDenied(_("无权登记灾害过程。"))
+def _clean_event(title, hazard_type, start_date, end_date) -> dict:
     title = (title or "").strip()
     if not title or len(title) > 200:
         raise RecordError(_("名称不能为空且不超过 200 字。"), "title")
@@ -299,10 +445,96 @@ def create_event(*, user, title: str, hazard_type: str, start_date, end_date=Non
     end = _date("end_date", end_date) if end_date else None
     if end is not None and end < start:
         raise RecordError(_("结束日期不能早于开始日期。"), "end_date")
+    return {"title": title, "hazard_type": hazard_type, "start_date": start, "end_date": end}
+
+
+def _check_mass_casualty_flag(user, value) -> None:
+    if value and not is_municipal(user):
+        raise PermissionDenied(_("只有市级管理员可以认定因灾群死群伤责任事件（经调查认定）。"))
+
+
+@transaction.atomic
+def create_event(*, user, title: str, hazard_type: str, start_date, end_date=None, note: str = "",
+                 is_mass_casualty_responsibility: bool = False, is_demo: bool = False) -> DisasterEvent:
+    """A disaster process (一次灾害过程); any writer may open one, its figures are then reported per district.
+    Only municipal users may flag it as 因灾群死群伤责任事件 (经调查认定; it counts against the city KPI)."""
+    if not can_write(user):
+        raise PermissionDenied(_("无权登记灾害过程。"))
+    _check_mass_casualty_flag(user, is_mass_casualty_responsibility)
+    data = _clean_event(title, hazard_type, start_date, end_date)
     with acting_as(user):
-        return DisasterEvent.objects.create(title=title, hazard_type=hazard_type, start_date=start, end_date=end,
-                                            note=(note or "")[:5000], is_demo=is_demo,
+        return DisasterEvent.objects.create(**data, note=(note or "")[:5000], is_demo=is_demo, created_by=user,
                                             is_mass_casualty_responsibility=bool(is_mass_casualty_responsibility))
+
+
+def event_creator(event: DisasterEvent):
+    """Who registered ``event`` (the field, or the first history row of events older than the field)."""
+    if event.created_by_id:
+        return event.created_by
+    first = event.history.order_by("history_date", "history_id").first()
+    return first.history_user if first is not None else None
+
+
+def can_manage_event(user, event: DisasterEvent) -> bool:
+    """Edit / withdraw an event: municipal users, or writers of the district that registered it."""
+    if not can_write(user):
+        return False
+    if is_municipal(user):
+        return True
+    creator = event_creator(event)
+    creator_profile = getattr(creator, "profile", None) if creator is not None else None
+    profile = getattr(user, "profile", None)
+    if creator is None or profile is None or not profile.region_id or creator_profile is None \
+            or not creator_profile.region_id:
+        return bool(creator is not None and creator.pk == user.pk)
+    return creator_profile.region.path.startswith(profile.region.path)
+
+
+def _check_event_manager(user, event: DisasterEvent) -> None:
+    if not can_manage_event(user, event):
+        raise PermissionDenied(_("只有市级管理员或登记该灾害过程的区县可以修改或撤回。"))
+    if event.status == EventStatus.WITHDRAWN:
+        raise RecordError(_("该灾害过程已撤回，不能再修改。"))
+
+
+@transaction.atomic
+def update_event(*, user, event: DisasterEvent, **fields) -> DisasterEvent:
+    """Edit title, hazard type, dates, note or (municipal only) the 群死群伤责任事件 flag; history kept."""
+    event = DisasterEvent.objects.select_for_update().get(pk=event.pk)
+    _check_event_manager(user, event)
+    allowed = {"title", "hazard_type", "start_date", "end_date", "note", "is_mass_casualty_responsibility"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise RecordError(_("未知字段：%(n)s") % {"n": ", ".join(sorted(unknown))})
+    flag = fields.get("is_mass_casualty_responsibility", event.is_mass_casualty_responsibility)
+    if bool(flag) != event.is_mass_casualty_responsibility:
+        _check_mass_casualty_flag(user, True)
+    data = _clean_event(fields.get("title", event.title), fields.get("hazard_type", event.hazard_type),
+                        fields.get("start_date", event.start_date), fields.get("end_date", event.end_date))
+    for name, value in data.items():
+        setattr(event, name, value)
+    if "note" in fields:
+        event.note = (fields["note"] or "")[:5000]
+    event.is_mass_casualty_responsibility = bool(flag)
+    with acting_as(user):
+        event.save()
+    return event
+
+
+@transaction.atomic
+def withdraw_event(*, user, event: DisasterEvent, reason: str) -> DisasterEvent:
+    """Withdraw ``event`` (registered in error, duplicate …): it stays on file with its reports and history but
+    no longer counts in the statistics or the KPIs.  A reason is required."""
+    event = DisasterEvent.objects.select_for_update().get(pk=event.pk)
+    _check_event_manager(user, event)
+    reason = (reason or "").strip()
+    if not reason:
+        raise RecordError(_("请填写撤回原因。"), "reason")
+    event.status = EventStatus.WITHDRAWN
+    event.withdraw_reason = reason[:5000]
+    with acting_as(user):
+        event.save()
+    return event
 
 
 def clean_indicators(values: dict) -> dict:
@@ -338,6 +570,9 @@ def _latest_version(event: DisasterEvent, region: Region) -> DisasterReport | No
             .order_by("-reported_at", "-pk").first())
 
 
+latest_version = _latest_version  # the previous version of a district (the API carries omitted indicators over)
+
+
 @transaction.atomic
 def add_disaster_report(*, user, event: DisasterEvent, region: Region, stage: str, reported_at=None,
                         note: str = "", reporting_unit=None, correction: bool = False,
@@ -364,8 +599,12 @@ def add_disaster_report(*, user, event: DisasterEvent, region: Region, stage: st
     reported_at = reported_at or timezone.now()
     if timezone.is_naive(reported_at):
         reported_at = timezone.make_aware(reported_at)
-    if reported_at.year < MIN_YEAR or reported_at > timezone.now() + dt.timedelta(minutes=5):
-        raise RecordError(_("报送时间应在 %(y)s 年之后且不晚于当前时间。") % {"y": MIN_YEAR}, "reported_at")
+    if event.status == EventStatus.WITHDRAWN:
+        raise RecordError(_("该灾害过程已撤回，不能再报送。"))
+    earliest = timezone.make_aware(dt.datetime.combine(event.start_date - dt.timedelta(days=1), dt.time.min))
+    if reported_at < earliest or reported_at > timezone.now() + dt.timedelta(minutes=5):
+        raise RecordError(_("报送时间应不早于灾害过程开始日期前一天（%(d)s），且不晚于当前时间。")
+                          % {"d": (event.start_date - dt.timedelta(days=1)).isoformat()}, "reported_at")
     existing = set(DisasterReport.objects.filter(event=event, region=region).values_list("stage", flat=True))
     if correction and not existing:
         raise RecordError(_("没有可更正的报告。"), "stage")

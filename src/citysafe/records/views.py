@@ -23,6 +23,7 @@ from .forms import (
     ResolveForm,
     SourceFigureForm,
     UploadForm,
+    WithdrawForm,
 )
 from .models import AccidentRecord, DisasterReport, DiscrepancyStatus
 
@@ -48,8 +49,13 @@ def _writer(request):
 @login_required
 def record_list(request):
     qs = selectors.records_for(request.user)
-    filterset = RecordFilter(request.GET or None, queryset=qs)
-    records = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
+    params = request.GET.copy()
+    params.pop("format", None)
+    filterset = RecordFilter(params or None, queryset=qs)
+    if filterset.is_bound and not filterset.is_valid():
+        records = qs.none()  # an invalid filter shows its error and no rows, never "everything"
+    else:
+        records = filterset.qs if filterset.is_bound else qs
     download = _export(request, lambda: tables.records_table(records), "accident-records")
     if download:
         return download
@@ -73,7 +79,7 @@ def record_detail(request, pk):
 def record_form(request, pk=None):
     _writer(request)
     record = get_object_or_404(selectors.records_for(request.user), pk=pk) if pk else None
-    form = RecordForm(request.POST or None, instance=record)
+    form = RecordForm(request.POST or None, instance=record, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
@@ -119,12 +125,12 @@ def _xlsx(body: bytes, name: str) -> HttpResponse:
 
 @login_required
 def record_template(request):
-    return _xlsx(importing.records_template(), "accident-records-template")
+    return _xlsx(importing.records_template(request.user), "accident-records-template")
 
 
 @login_required
 def disaster_template(request):
-    return _xlsx(importing.disaster_template(), "disaster-reports-template")
+    return _xlsx(importing.disaster_template(request.user), "disaster-reports-template")
 
 
 @login_required
@@ -133,13 +139,15 @@ def event_list(request):
     download = _export(request, lambda: tables.events_table(events), "disaster-events")
     if download:
         return download
-    form = EventForm(request.POST or None)
+    form = EventForm(request.POST or None, user=request.user)
     if request.method == "POST":
         _writer(request)
         if form.is_valid():
             try:
                 event = services.create_event(user=request.user, **form.cleaned_data)
             except RecordError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            except services.PermissionDenied as exc:
                 form.add_error(None, str(exc))
             else:
                 return redirect("records:event_detail", event.pk)
@@ -154,6 +162,7 @@ def event_detail(request, pk):
     download = _export(request, lambda: tables.reports_table(reports), f"disaster-{event.pk}")
     if download:
         return download
+    can_manage = services.can_manage_event(request.user, event)
     form = DisasterReportForm(request.POST or None)
     if request.method == "POST":
         _writer(request)
@@ -170,7 +179,48 @@ def event_detail(request, pk):
                 return redirect("records:event_detail", event.pk)
     return render(request, "records/event_detail.html", {
         "event": event, "regions": selectors.event_versions(request.user, event), "form": form,
-        "indicators": services.INDICATORS, "can_write": can_write(request.user)})
+        "indicators": services.INDICATORS, "can_write": can_write(request.user) and event.status == "active",
+        "can_manage": can_manage and event.status == "active", "withdraw_form": WithdrawForm()})
+
+
+@login_required
+def event_edit(request, pk):
+    event = get_object_or_404(selectors.events_for(request.user), pk=pk)
+    if not services.can_manage_event(request.user, event):
+        raise HttpForbidden
+    initial = {n: getattr(event, n) for n in ("title", "hazard_type", "start_date", "end_date", "note",
+                                              "is_mass_casualty_responsibility")}
+    form = EventForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_event(user=request.user, event=event, **form.cleaned_data)
+        except RecordError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        except services.PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("records:event_detail", event.pk)
+    return render(request, "records/event_form.html", {"event": event, "form": form})
+
+
+@login_required
+@require_POST
+def event_withdraw(request, pk):
+    event = get_object_or_404(selectors.events_for(request.user), pk=pk)
+    if not services.can_manage_event(request.user, event):
+        raise HttpForbidden
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写撤回原因。"))
+        return redirect("records:event_detail", event.pk)
+    try:
+        services.withdraw_event(user=request.user, event=event, reason=form.cleaned_data["reason"])
+    except (RecordError, services.PermissionDenied) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已撤回；该灾害过程不再计入统计和考核。"))
+    return redirect("records:event_detail", event.pk)
 
 
 @login_required
@@ -220,7 +270,8 @@ def discrepancy_resolve(request, pk):
     item = get_object_or_404(selectors.discrepancies_for(request.user), pk=pk)
     form = ResolveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "; ".join(f"{k}: {v[0]}" for k, v in form.errors.items()))
+        messages.error(request, "；".join(f"{form.fields[k].label if k in form.fields else ''}：{v[0]}"
+                                         for k, v in form.errors.items()))
         return redirect("records:discrepancy_list")
     try:
         crosscheck.resolve(user=request.user, discrepancy=item, **form.cleaned_data)
@@ -239,13 +290,16 @@ def figure_list(request):
     download = _export(request, lambda: tables.figures_table(figures), "source-figures")
     if download:
         return download
-    form = SourceFigureForm(request.POST or None, initial={"subject": request.GET.get("subject", "")})
+    form = SourceFigureForm(request.POST or None, initial={"subject": request.GET.get("subject", "")},
+                            user=request.user)
     if request.method == "POST":
         _writer(request)
         if form.is_valid():
             try:
                 _figure, found = crosscheck.add_source_figure(user=request.user, **form.cleaned_data)
-            except (RecordError, services.PermissionDenied) as exc:
+            except RecordError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            except services.PermissionDenied as exc:
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, _("已录入；发现差异，请核实。") if found else _("已录入。"))
