@@ -87,9 +87,12 @@ def _say_report_link(say) -> None:
     unit = Organization.objects.filter(name="市住房城乡建委").first() or Organization.objects.filter(
         kind="department").first()
     if unit is not None:
-        today = timezone.localdate()
-        period = f"{today.year}Q{(today.month - 1) // 3 + 1}"
-        say(f"quarterly duty report of {unit.name}: /evaluation/reports/{unit.pk}.docx?period={period} (also .xlsx)")
+        from django.urls import reverse
+
+        from citysafe.evaluation.scorecards import parse_period
+
+        url = reverse("evaluation:report_download", args=[unit.pk, "docx"])
+        say(f"quarterly duty report of {unit.name}: {url}?period={parse_period(None).code} (also .xlsx)")
 
 
 def _users() -> list[dict]:

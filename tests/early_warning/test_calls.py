@@ -370,7 +370,7 @@ def test_webhook_is_signed_with_hmac_sha256(world, settings):
             self.end_headers()
 
         def log_message(self, *args):
-            pass
+            """Keep the test output quiet."""
 
     server = HTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.handle_request)

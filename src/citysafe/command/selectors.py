@@ -3,9 +3,10 @@
 The map layers themselves come from the apps' GeoJSON endpoints, which scope on their own.
 """
 
+from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 
-from citysafe.early_warning.models import WarningStatus
+from citysafe.early_warning.models import LEVEL_ORDER, WarningStatus
 from citysafe.early_warning.selectors import warnings_for
 from citysafe.incidents.selectors import incidents_for, is_overdue
 
@@ -24,7 +25,8 @@ def latest_incidents(user, limit: int = PANEL_SIZE) -> list:
 
 def active_warnings(user, limit: int = PANEL_SIZE) -> list:
     """Active warnings in scope (own region subtree plus public ones), highest level first, then newest."""
-    order = {"red": 0, "orange": 1, "yellow": 2, "blue": 3}
-    rows = list(warnings_for(user).filter(status=WarningStatus.ACTIVE).order_by("-updated_at")[:limit * 5])
-    rows.sort(key=lambda w: order.get(w.level, 9))
-    return rows[:limit]
+    # Ordered in the database (early_warning.models.LEVEL_ORDER), so an older red warning is never cut off.
+    rank = Case(*(When(level=level, then=Value(n)) for level, n in LEVEL_ORDER.items()),
+                default=Value(0), output_field=IntegerField())
+    return list(warnings_for(user).filter(status=WarningStatus.ACTIVE)
+                .order_by(rank.desc(), "-updated_at")[:limit])

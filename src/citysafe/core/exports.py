@@ -8,6 +8,7 @@ opens Chinese text correctly.
 
 import tablib
 from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 
 # Cells starting with these are formulas to Excel / LibreOffice: prefix a quote so user text is never executed
 # (OWASP "CSV Injection" guidance).
@@ -44,18 +45,23 @@ def _response(dataset: tablib.Dataset, name: str, fmt: str) -> HttpResponse:
     if fmt == "csv":
         body = "\ufeff" + body
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f"attachment; filename=\"{name}.{fmt}\""
+    # RFC 6266 header via Django: quotes/escapes the name and adds filename*= for non-ASCII (Chinese) names.
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}.{fmt}")
     return response
+
+
+# Excel refuses worksheet titles longer than 31 characters (openpyxl raises on them).
+SHEET_TITLE_MAX = 31
 
 
 def table_response(headers: list[str], rows: list[list], name: str, fmt: str = "csv") -> HttpResponse:
     """Rows of plain values (str, int, float, date, None) as a CSV or XLSX download."""
-    dataset = tablib.Dataset(*[list(r) for r in rows], headers=[str(h) for h in headers], title=name[:31])
+    dataset = tablib.Dataset(*[list(r) for r in rows], headers=[str(h) for h in headers], title=name[:SHEET_TITLE_MAX])
     return _response(dataset, name, fmt)
 
 
 def queryset_response(resource, queryset, name: str, fmt: str = "csv") -> HttpResponse:
     """Model rows through an import-export ``ModelResource`` (its fields and verbose names) as CSV or XLSX."""
     dataset = resource.export(queryset=queryset)
-    dataset.title = name[:31]
+    dataset.title = name[:SHEET_TITLE_MAX]
     return _response(dataset, name, fmt)

@@ -14,7 +14,7 @@ from ninja.files import UploadedFile
 
 from citysafe.workplans.errors import PermissionDenied, WorkplanError
 
-from . import response, selectors, timeline
+from . import noise, response, selectors, timeline
 from .models import EarlyWarning
 
 router = Router(tags=["early-warning"])
@@ -116,7 +116,7 @@ def _parse_time(text: str | None) -> dt.datetime | None:
     low, high = response.YEAR_RANGE
     if not low <= value.year <= high:
         raise WorkplanError(_("执行时间须在 %(a)s 年至 %(b)s 年之间") % {"a": low, "b": high})
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
+    return timezone.make_aware(value, noise.BEIJING) if timezone.is_naive(value) else value
 
 
 def _detailed(user, warning) -> bool:

@@ -59,7 +59,7 @@ from .models import Acknowledgement, CallAttempt, CallPlan, CallStatus, EarlyWar
 log = logging.getLogger(__name__)
 
 STALE_CLAIM_S = 120  # a claim older than this belongs to a crashed worker and is released
-TICK_BATCH = 500
+TICK_BATCH = 500  # project default: attempts claimed per tick, so one tick stays short under a burst of warnings
 FAILURE_REASON = "叫应失败"
 
 # Project defaults (not from a standard): red reaches its people within 5 minutes ("5 分钟内叫醒", Changzhi practice),

@@ -88,6 +88,7 @@ class Webhook(Channel):
         request = urllib.request.Request(url, data=body, method="POST", headers={
             "Content-Type": "application/json", "X-Citysafe-Signature": sign(secret, body)})
         try:
+            # timeout: project default, seconds a gateway may take before the attempt counts as failed
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - configured URL
                 return Delivery(200 <= response.status < 300, f"HTTP {response.status}")
         except OSError as exc:
@@ -96,7 +97,7 @@ class Webhook(Channel):
 
 class Mqtt(Channel):
     name = "mqtt"
-    timeout_s = 5
+    timeout_s = 5  # project default: seconds to wait for the broker (connect and QoS 1 PUBACK)
 
     def send(self, attempt) -> Delivery:
         # A client of our own rather than ``publish.single``: paho 2.2's helper prints a spurious "Client is not

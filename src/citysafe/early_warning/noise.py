@@ -348,17 +348,14 @@ def silences_for(user):
     from django.db.models import Q
 
     from citysafe.core.roles import is_municipal
-    from citysafe.core.scoping import scope_region_paths
+    from citysafe.core.scoping import regions_in_scope
 
     qs = Silence.objects.select_related("region", "created_by")
     if not user.is_authenticated:
         return qs.none()
     if is_municipal(user):
         return qs
-    condition = Q(region__isnull=True)
-    for path in scope_region_paths(user) or []:
-        condition |= Q(region__path__startswith=path)
-    return qs.filter(condition)
+    return qs.filter(Q(region__isnull=True) | Q(region__in=regions_in_scope(user)))
 
 
 def can_manage_silences(user) -> bool:

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from citysafe.core.audit import acting_as
 from citysafe.core.roles import can_write, is_municipal
-from citysafe.core.scoping import scope_region_paths
+from citysafe.core.scoping import regions_in_scope, scope_region_paths
 from citysafe.workplans.errors import PermissionDenied, WorkplanError
 
 from .models import (
@@ -218,14 +218,11 @@ def person_of(user):
 
 
 def _region_condition(user, prefix: str = "") -> Q | None:
-    """Q on the warning's region for the user's region scope; None = everything (municipal)."""
-    paths = scope_region_paths(user)
-    if paths is None:
+    """Q on the warning's region for the user's region scope (``core.scoping.regions_in_scope``); None =
+    everything (municipal)."""
+    if scope_region_paths(user) is None:
         return None
-    condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(**{f"{prefix}region__path__startswith": path})
-    return condition
+    return Q(**{f"{prefix}region__in": regions_in_scope(user)})
 
 
 def in_region_scope(user, warning: EarlyWarning) -> bool:
@@ -266,11 +263,16 @@ def actions_for(user) -> QuerySet:
     return qs.filter(condition)
 
 
-def can_report(user, action: ResponseAction) -> bool:
-    """The owner, anyone of the owner organisation, or a writer whose region covers the warning."""
+_UNSET = object()
+
+
+def can_report(user, action: ResponseAction, person=_UNSET) -> bool:
+    """The owner, anyone of the owner organisation, or a writer whose region covers the warning.  ``person``: the
+    user's ``person_of`` when the caller already has it (a page checking many actions looks it up once)."""
     if not getattr(user, "is_authenticated", False):
         return False
-    person = person_of(user)
+    if person is _UNSET:
+        person = person_of(user)
     if person is not None and action.owner_id == person.pk:
         return True
     if action.owner_organization_id and action.owner_organization_id in _org_id(user, person):

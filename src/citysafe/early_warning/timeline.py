@@ -10,6 +10,7 @@ see a public warning of another region).
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -217,7 +218,7 @@ def counts(warning: EarlyWarning) -> dict:
     """Figures of the latest call round that called anyone, and of the actions:
     ``{"round", "called", "acknowledged", "pending", "actions_required", "actions_reported", "actions_open"}``."""
     attempts = CallAttempt.objects.filter(warning=warning, informational=False)
-    last_round = max(attempts.values_list("call_round", flat=True), default=0)
+    last_round = attempts.aggregate(last=Max("call_round"))["last"] or 0
     called = set(attempts.filter(call_round=last_round).values_list("person_id", flat=True))
     acked = set(Acknowledgement.objects.filter(warning=warning, call_round=last_round)
                 .values_list("person_id", flat=True)) & called

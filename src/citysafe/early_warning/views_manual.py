@@ -191,6 +191,7 @@ class PeriodForm(forms.Form):
         data = super().clean()
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             raise forms.ValidationError(_("结束日期不能早于开始日期"))
+        # project default: at most about ten years (3660 days), which keeps one page's reads bounded
         if data.get("start") and data.get("end") and (data["end"] - data["start"]).days > 3660:
             raise forms.ValidationError(_("统计期间不能超过十年"))
         return data

@@ -22,7 +22,7 @@ from citysafe.core.uploads import serve_file
 from citysafe.workplans.errors import WorkplanError
 
 from . import response, selectors, timeline
-from .models import ActionKind, EarlyWarning, ResponseActionTemplate
+from .models import Acknowledgement, ActionKind, EarlyWarning, ResponseActionTemplate
 
 
 class ReportForm(forms.Form):
@@ -104,8 +104,6 @@ def warning_ack(request, pk):
         else:
             messages.success(request, _("已确认收到，请按要求落实响应措施"))
         return redirect("early_warning:warning_ack", pk)
-    from .models import Acknowledgement
-
     person = response.person_of(request.user)
     acked = person is not None and Acknowledgement.objects.filter(
         warning=warning, person=person, call_round=warning.call_round).exists()
@@ -170,8 +168,10 @@ def response_panel(request, pk):
     warning = get_object_or_404(selectors.warnings_for(request.user), pk=pk)
     detailed = response.in_region_scope(request.user, warning) or response.was_called(request.user, warning)
     actions = list(warning.actions.select_related("owner", "owner_organization")) if detailed else []
+    person = response.person_of(request.user) if actions else None  # looked up once, not once per action
     for action in actions:
-        action.reportable = response.can_report(request.user, action)
+        action.warning = warning  # the warning in hand, rather than a query per action
+        action.reportable = response.can_report(request.user, action, person=person)
     return render(request, "early_warning/response_panel.html", {
         "warning": warning, "detailed": detailed, "items": timeline.build_timeline(warning, detailed=detailed),
         "counts": timeline.counts(warning) if detailed else None, "actions": actions,

@@ -9,9 +9,7 @@ Units outside the user's scope answer 404.
 """
 
 from typing import Any
-from urllib.parse import quote
 
-from django.http import HttpResponse
 from ninja import Router, Schema
 
 from citysafe.core.exports import table_response
@@ -104,6 +102,4 @@ def download_report(request, org_id: int, fmt: str, period: str | None = None):
     if fmt not in reports.CONTENT_TYPES:
         raise WorkplanError("报告格式应为 docx 或 xlsx。")
     report = reports.unit_report(request.user, org_id, scorecards.parse_period(period))
-    response = HttpResponse(reports.render(report, fmt), content_type=reports.CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(reports.filename(report, fmt))}"
-    return response
+    return reports.response(report, fmt)

@@ -21,6 +21,7 @@ from collections import defaultdict
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from citysafe.core.audit import acting_as
 from citysafe.core.models import Organization, Region, RegionLevel
@@ -354,7 +355,8 @@ def tiles(as_of: dt.date, scope: str | None = None) -> list[dict]:
     return rows
 
 
-TABLE_HEADERS = ["指标代码", "指标", "本年累计", "上年同期", "同比(%)", "单位", "目标", "状态", "说明"]
+TABLE_HEADERS = [gettext_lazy("指标代码"), gettext_lazy("指标"), gettext_lazy("本年累计"), gettext_lazy("上年同期"),
+                 gettext_lazy("同比(%)"), gettext_lazy("单位"), gettext_lazy("目标"), gettext_lazy("状态"), gettext_lazy("说明")]
 
 
 def table_rows(rows: list[dict]) -> list[list]:

@@ -13,7 +13,9 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
+from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from .scorecards import COMPONENT_LABELS, Period, ScoreRow, led_targets, unit_row, with_period_status
@@ -266,3 +268,10 @@ def render(report: UnitReport, fmt: str) -> bytes:
 
 def filename(report: UnitReport, fmt: str) -> str:
     return f"{report.title}.{fmt}"
+
+
+def response(report: UnitReport, fmt: str) -> HttpResponse:
+    """The report as a download (one place for the page and the API; Django writes the RFC 6266 header)."""
+    out = HttpResponse(render(report, fmt), content_type=CONTENT_TYPES[fmt])
+    out["Content-Disposition"] = content_disposition_header(True, filename(report, fmt))
+    return out

@@ -71,7 +71,7 @@ def district_export(request):
     as_of, scope, _name = _scope(request)
     rows = [[d["adcode"], d["name"], d["accidents"], d["deaths"]] for d in kpi_services.district_counts(as_of, scope)]
     try:
-        return table_response(["区划代码", "区县", "事故起数", "亡人数"], rows, f"kpi-districts-{as_of.isoformat()}",
+        return table_response([_("区划代码"), _("区县"), _("事故起数"), _("亡人数")], rows, f"kpi-districts-{as_of.isoformat()}",
                               request.GET.get("fmt", "csv"))
     except ValueError:
         return HttpResponseBadRequest(_("导出格式应为 csv 或 xlsx"), content_type="text/plain; charset=utf-8")

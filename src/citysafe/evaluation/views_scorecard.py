@@ -3,12 +3,11 @@
 Thin: parse the period, call ``scorecards`` / ``reports``, render.  Units outside the user's scope are 404.
 """
 
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -71,9 +70,7 @@ def report_download(request, org_id: int, fmt: str):
         return HttpResponseBadRequest(str(exc))
     except Organization.DoesNotExist:
         raise Http404 from None
-    response = HttpResponse(reports.render(report, fmt), content_type=reports.CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(reports.filename(report, fmt))}"
-    return response
+    return reports.response(report, fmt)
 
 
 @login_required

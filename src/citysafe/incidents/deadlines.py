@@ -1,4 +1,4 @@
-"""Reporting deadlines of an incident, computed from the reports on file: pure functions, no ORM.
+"""Reporting deadlines of an incident, computed from the reports on file: pure functions, no ORM (labels translated).
 
 Accidents (《生产安全事故报告和调查处理条例》, 国务院令第493号):
 
@@ -25,6 +25,9 @@ Only 补报 (kind "supplementary", casualty changes within the Art. 13 window) m
 import datetime as dt
 from dataclasses import dataclass, replace
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from .grading import ESPECIALLY_MAJOR, LEVEL_ORDER, MAJOR, REPORT_LEVEL
 
 HOUR = dt.timedelta(hours=1)
@@ -35,7 +38,8 @@ SUPPLEMENT_DAYS = 30                      # 493 Art. 13
 SUPPLEMENT_DAYS_ROAD_FIRE = 7             # 493 Art. 13
 ROAD_FIRE_INDUSTRIES = {"road_traffic", "fire"}
 
-LEVEL_LABELS = {"county": "县级", "city": "设区的市级", "province": "省级", "state": "国务院"}
+LEVEL_LABELS = {"county": gettext_lazy("县级"), "city": gettext_lazy("设区的市级"), "province": gettext_lazy("省级"),
+                "state": gettext_lazy("国务院")}
 
 # Statuses: met (on time), late (met after the due time), pending (not met, not yet due), overdue (not met, past due)
 # After the final report (终报): not_required (was still open), missed (was already overdue, never met).
@@ -86,13 +90,13 @@ def escalation_deadlines(occurred_at: dt.datetime, grade: str, reports: list[Rep
     target = REPORT_LEVEL.get(grade, "city")
     due = occurred_at + COUNTY_LIMIT
     met_at = _first_at_or_above(reports, "county")
-    items = [Deadline("report_county", "报告县级", due, met_at, _status(due, met_at, now), "493号令第九条")]
+    items = [Deadline("report_county", _("报告县级"), due, met_at, _status(due, met_at, now), _("493号令第九条"))]
     for level in LEVEL_ORDER[1:LEVEL_ORDER.index(target) + 1]:
         start = met_at if met_at is not None and met_at <= due else due
         due = start + PER_LEVEL_LIMIT
         met_at = _first_at_or_above(reports, level)
-        items.append(Deadline(f"report_{level}", f"报告{LEVEL_LABELS[level]}", due, met_at,
-                              _status(due, met_at, now), "493号令第十条、第十一条"))
+        items.append(Deadline(f"report_{level}", _("报告%(level)s") % {"level": LEVEL_LABELS[level]}, due, met_at,
+                              _status(due, met_at, now), _("493号令第十条、第十一条")))
     return items
 
 
@@ -103,7 +107,7 @@ def follow_up_deadline(grade: str, reports: list[ReportStamp], now: dt.datetime)
         return None
     interval = 12 * HOUR if grade in {MAJOR, ESPECIALLY_MAJOR} else 24 * HOUR
     due = max(r.at for r in reports) + interval
-    return Deadline("follow_up", "续报", due, None, _status(due, None, now), "续报频次(21号令, 二手来源)")
+    return Deadline("follow_up", _("续报"), due, None, _status(due, None, now), _("续报频次(21号令, 二手来源)"))
 
 
 def supplement_window_end(occurred_at: dt.datetime, industry_code: str | None) -> dt.datetime:
@@ -130,13 +134,13 @@ def deadlines_for(kind: str, grade: str, occurred_at: dt.datetime, reports: list
     if kind == "accident":
         items += escalation_deadlines(occurred_at, grade, reports, now)
         end = supplement_window_end(occurred_at, industry_code)
-        items.append(Deadline("supplement_window", "补报期限(伤亡变化)", end, None,
-                              "open" if now < end else "closed", "493号令第十三条"))
+        items.append(Deadline("supplement_window", _("补报期限(伤亡变化)"), end, None,
+                              "open" if now < end else "closed", _("493号令第十三条")))
     elif kind == "natural_disaster":
         due = occurred_at + DISASTER_INITIAL_LIMIT
         met_at = _first_at_or_above(reports, "city")
-        items.append(Deadline("initial_report", "初报(报地市级)", due, met_at, _status(due, met_at, now),
-                              "自然灾害情况统计调查制度"))
+        items.append(Deadline("initial_report", _("初报(报地市级)"), due, met_at, _status(due, met_at, now),
+                              _("自然灾害情况统计调查制度")))
     follow_up = follow_up_deadline(grade, reports, now)
     if follow_up is not None:
         items.append(follow_up)

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from citysafe.core.models import Organization, Region
+from citysafe.core.models import Organization
 from citysafe.core.scoping import organization_in_scope, regions_in_scope
 from citysafe.incidents.selectors import incidents_for
 
@@ -70,7 +70,7 @@ def create_plan(request, payload: PlanIn):
     adcode = data.pop("region_adcode")
     region = None
     if adcode:
-        region = Region.objects.filter(adcode=adcode).order_by("-valid_from").first()
+        region = services.region_by_adcode(adcode)
         if region is None:
             raise PlanError(_("未知区划代码: %(code)s") % {"code": adcode})
         if not regions_in_scope(request.user).filter(pk=region.pk).exists():
@@ -169,20 +169,21 @@ def add_card(request, plan_id: int, payload: CardIn):
 @router.get("/{plan_id}/cards.docx", url_name="plan_cards_docx")
 def plan_cards_docx(request, plan_id: int, level: int | None = Query(None, ge=1, le=4)):
     plan = _plan(request, plan_id)
-    return _download(rendering.cards_to_docx(_cards(request, plan, level)), plan, "docx")
+    return cards_download(rendering.cards_to_docx(_cards(request, plan, level)), plan, "docx")
 
 
 @router.get("/{plan_id}/cards.pdf", url_name="plan_cards_pdf")
 def plan_cards_pdf(request, plan_id: int, level: int | None = Query(None, ge=1, le=4)):
     plan = _plan(request, plan_id)
-    return _download(rendering.cards_to_pdf(_cards(request, plan, level)), plan, "pdf")
+    return cards_download(rendering.cards_to_pdf(_cards(request, plan, level)), plan, "pdf")
 
 
 CONTENT_TYPES = {"pdf": "application/pdf",
                  "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
 
-def _download(data: bytes, plan, ext: str) -> HttpResponse:
+def cards_download(data: bytes, plan, ext: str) -> HttpResponse:
+    """The rendered cards as an attachment (shared by the API and the web page)."""
     response = HttpResponse(data, content_type=CONTENT_TYPES[ext])
     response["Content-Disposition"] = f'attachment; filename="cards-{plan.pk}.{ext}"'
     return response

@@ -116,7 +116,7 @@ def prepare(admin) -> dict:
     plans, cards = {}, 0
     for spec in PLANS:
         owner = Organization.objects.get(name=spec["owner"])
-        region = Region.objects.filter(adcode=spec["adcode"]).order_by("-valid_from").first()
+        region = services.region_by_adcode(spec["adcode"])
         plan = services.create_plan(user=admin, name=spec["name"], code=spec["code"], level=spec["level"],
                                     owner=owner, region=region, incident_kind=spec["incident_kind"],
                                     hazard_codes=spec["hazard_codes"], status="active", version="2026版(演示)",

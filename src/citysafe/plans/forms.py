@@ -10,7 +10,7 @@ from citysafe.incidents.grading import ACCIDENT_GRADES, DISASTER_LEVELS, GRADE_L
 from . import services
 from .models import Drill, EmergencyPlan, PlanLevel
 
-HAZARD_REGION_LEVELS = [RegionLevel.DISTRICT, RegionLevel.ZONE, RegionLevel.TOWNSHIP]
+HAZARD_REGION_LEVELS = services.HAZARD_REGION_LEVELS  # the levels a drill's hazard finding may be routed to
 
 
 def _check_year(value):

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from citysafe.core.privacy import mask_phone
 from citysafe.core.roles import is_municipal
@@ -50,9 +51,9 @@ def drills_for(user) -> QuerySet:
     ids = scope_organization_ids(user, include_groups=False)
     if ids:
         conditions.append(Q(organiser_id__in=ids))
-    conditions += [Q(organiser__region__path__startswith=p) for p in scope_region_paths(user) or []]
-    conditions += [~Q(plan__level=PlanLevel.CITY) & Q(plan__region__path__startswith=p)
-                   for p in scope_region_paths(user) or []]
+    paths = scope_region_paths(user) or []
+    conditions += [Q(organiser__region__path__startswith=p) for p in paths]
+    conditions += [~Q(plan__level=PlanLevel.CITY) & Q(plan__region__path__startswith=p) for p in paths]
     return qs.filter(reduce(or_, conditions))
 
 
@@ -67,15 +68,17 @@ def time_limit_label(minutes) -> str:
     """"30 分钟内", "2 小时内" (whole hours from 60 minutes), "90 分钟内"; "—" without a limit."""
     if minutes in (None, ""):
         return "—"
-    return f"{minutes} 分钟内" if minutes < 60 or minutes % 60 else f"{minutes // 60} 小时内"
+    if minutes < 60 or minutes % 60:
+        return _("%(n)s 分钟内") % {"n": minutes}
+    return _("%(n)s 小时内") % {"n": minutes // 60}
 
 
 def cards_for_level(plan: EmergencyPlan, level: ResponseLevel | None = None) -> list[RoleCard]:
-    """The plan's cards for ``level`` (cards for every level included); all cards when ``level`` is None."""
-    qs = plan.cards.select_related("response_level")
-    if level is not None:
-        qs = qs.filter(Q(response_level__isnull=True) | Q(response_level=level))
-    return list(qs)
+    """The plan's cards for ``level`` (cards for every level included); all cards when ``level`` is None.
+
+    The cards are read once per plan (and not again when already prefetched, as ``matching_plan`` does)."""
+    prefetch_related_objects([plan], Prefetch("cards", queryset=RoleCard.objects.select_related("response_level")))
+    return [c for c in plan.cards.all() if level is None or c.response_level_id in (None, level.pk)]
 
 
 def may_see_phones(user, plan: EmergencyPlan) -> bool:
@@ -103,7 +106,7 @@ def card_data(card: RoleCard, show_phones: bool) -> dict:
     level = card.response_level.level if card.response_level_id else None
     return {
         "id": card.pk, "plan": card.plan.name, "plan_code": card.plan.code, "role": card.role, "level": level,
-        "level_label": f"{ROMAN[level]}级响应" if level else "各级响应",
+        "level_label": _("%(roman)s级响应") % {"roman": ROMAN[level]} if level else _("各级响应"),
         "steps": [{"no": i, "title": s.get("title", ""), "detail": s.get("detail", ""),
                    "time_limit_min": s.get("time_limit_min"), "icon": s.get("icon") or "▶",
                    "time_limit_label": time_limit_label(s.get("time_limit_min"))}
@@ -187,7 +190,9 @@ def matching_plan(incident, plans: QuerySet | None = None) -> Match:
     matches (reason "general_plan").
     """
     qs = (plans if plans is not None else EmergencyPlan.objects.all()).filter(status=PlanStatus.ACTIVE).filter(
-        Q(effective_date__isnull=True) | Q(effective_date__lte=timezone.localdate())).select_related("region", "owner")
+        Q(effective_date__isnull=True) | Q(effective_date__lte=timezone.localdate())).select_related(
+        "region", "owner").prefetch_related(
+        "response_levels", Prefetch("cards", queryset=RoleCard.objects.select_related("response_level")))
     candidates, general = [], []
     for plan in qs:
         key = _locality(plan, incident)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from citysafe.core.audit import audited
 from citysafe.core.models import Organization, OrganizationKind, Region, RegionLevel
 from citysafe.core.roles import can_write, is_enterprise, is_municipal
-from citysafe.core.scoping import organization_in_scope, scope_region_paths
+from citysafe.core.scoping import organization_in_scope, scope_organization_ids, scope_region_paths
 from citysafe.hazards.models import HazardSource
 from citysafe.hazards.services import create_hazard
 from citysafe.incidents.grading import ACCIDENT_GRADES, DISASTER_LEVELS
@@ -43,12 +43,18 @@ PLAN_FIELDS = {"name", "code", "level", "owner", "region", "incident_kind", "haz
 REGION_LEVELS = {PlanLevel.CITY: {RegionLevel.PROVINCE}, PlanLevel.DISTRICT: {RegionLevel.DISTRICT, RegionLevel.ZONE},
                  PlanLevel.TOWNSHIP: {RegionLevel.TOWNSHIP}}
 VALID_GRADES = set(ACCIDENT_GRADES) | set(DISASTER_LEVELS)
+# Size limits below are project defaults (no rule fixes them); the API schemas (``schemas.py``) use the same numbers.
 MAX_STEPS = 30
 MAX_HAZARD_CODES, MAX_HAZARD_CODE_LEN = 30, 40
 MAX_SUMMARY, MAX_FINDING = 20_000, 2_000
 MAX_LINE = 1000  # one prohibition/reminder line
 PHONE_RE = re.compile(r"[0-9+\-() ]{3,30}")
 DOCUMENT_EXTENSIONS = {".pdf", ".docx", ".doc"}
+
+
+def region_by_adcode(adcode: str) -> Region | None:
+    """The current region with ``adcode`` (the newest ``valid_from`` when the code was reused), None if unknown."""
+    return Region.objects.filter(adcode=adcode).order_by("-valid_from").first()
 
 
 def _clean(text) -> str:
@@ -134,7 +140,8 @@ def _validate_plan(plan: EmergencyPlan) -> None:
     if len(codes) > MAX_HAZARD_CODES or any(len(c) > MAX_HAZARD_CODE_LEN for c in codes):
         raise PlanError(_("适用行业/灾种最多 %(n)s 个代码，每个不超过 %(m)s 个字符。")
                         % {"n": MAX_HAZARD_CODES, "m": MAX_HAZARD_CODE_LEN})
-    unknown = [c for c in codes if c not in known_hazard_codes()]
+    known = known_hazard_codes()  # one read of the industry table, not one per code
+    unknown = [c for c in codes if c not in known]
     if unknown:
         raise PlanError(_("未知的行业/灾种代码：%(codes)s（可用行业领域代码、预警灾种或灾害类型代码）。")
                         % {"codes": "，".join(unknown)})
@@ -259,7 +266,7 @@ def _clean_steps(steps) -> list[dict]:
                 limit = int(limit)
             except (TypeError, ValueError):
                 raise PlanError(_("第 %(i)s 步时限必须是分钟数") % {"i": i}) from None
-            if not 0 <= limit <= 7 * 24 * 60:
+            if not 0 <= limit <= 7 * 24 * 60:  # at most one week (project default)
                 raise PlanError(_("第 %(i)s 步时限超出范围(0-10080 分钟)") % {"i": i})
         cleaned.append({"title": _clean(step.get("title"))[:100], "detail": _clean(step.get("detail"))[:500],
                         "time_limit_min": limit, "icon": _clean(step.get("icon"))[:4]})
@@ -340,8 +347,6 @@ def drill_organisers(user):
     qs = Organization.objects.all()
     if user is None or is_municipal(user):
         return qs
-    from citysafe.core.scoping import scope_organization_ids
-
     return qs.filter(pk__in=scope_organization_ids(user, include_groups=False))
 
 
@@ -392,11 +397,15 @@ def hold_drill(*, user, drill: Drill, held_at: dt.datetime | None = None, partic
     _check_year(held_at, _("举行时间"))
     if held_at > timezone.now() + dt.timedelta(minutes=5):
         raise PlanError(_("举行时间不能晚于现在"))
-    if participants_count is None or not 0 <= int(participants_count) <= 1_000_000:
+    try:
+        participants_count = int(participants_count)
+    except (TypeError, ValueError):
+        raise PlanError(_("参演人数超出范围")) from None
+    if not 0 <= participants_count <= 1_000_000:
         raise PlanError(_("参演人数超出范围"))
     if len(summary or "") > MAX_SUMMARY:
         raise PlanError(_("演练总结不能超过 %(n)s 个字符。") % {"n": MAX_SUMMARY})
-    drill.held_at, drill.participants_count, drill.status = held_at, int(participants_count), DrillStatus.HELD
+    drill.held_at, drill.participants_count, drill.status = held_at, participants_count, DrillStatus.HELD
     if participant_units is not None:
         drill.participant_units = _clean(participant_units)
     drill.summary = _clean(summary) or drill.summary
@@ -434,7 +443,7 @@ def _finding_region(drill: Drill, region) -> Region | None:
     (or township), else the drill organiser's district."""
     if isinstance(region, str):
         adcode = region.strip()
-        region = Region.objects.filter(adcode=adcode).order_by("-valid_from").first() if adcode else None
+        region = region_by_adcode(adcode) if adcode else None
         if adcode and region is None:
             raise PlanError(_("未知区划代码：%(code)s") % {"code": adcode})
     if region is not None:

@@ -4,7 +4,7 @@ Thin over selectors/services."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +14,7 @@ from citysafe.incidents.selectors import incidents_for
 
 from . import cards as rendering
 from . import selectors, services
-from .api import CONTENT_TYPES
+from .api import CONTENT_TYPES, cards_download
 from .errors import PermissionDenied, PlanError
 from .forms import CardForm, DrillForm, HoldForm, LevelForm, PlanForm
 from .models import PlanLevel, PlanRevision
@@ -96,9 +96,7 @@ def plan_cards_download(request, pk, fmt):
     plan = get_object_or_404(selectors.plans_for(request.user), pk=pk)
     _level, cards = _level_cards(request, plan)
     data = rendering.cards_to_docx(cards) if fmt == "docx" else rendering.cards_to_pdf(cards)
-    response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="cards-{plan.pk}.{fmt}"'
-    return response
+    return cards_download(data, plan, fmt)
 
 
 @login_required

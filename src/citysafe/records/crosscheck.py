@@ -47,7 +47,7 @@ ACCIDENT_METRICS = ("deaths", "missing", "serious_injuries", "injuries", "direct
 DISASTER_METRICS = ("affected_population", "deaths", "missing", "deaths_at_monitored_points", "relocated",
                     "needing_aid", "collapsed_rooms", "severely_damaged_rooms", "generally_damaged_rooms",
                     "crop_affected_ha", "crop_disaster_ha", "crop_failed_ha", "direct_loss_10k_yuan")
-MAX_VALUE = 1e13
+MAX_VALUE = 1e13  # project default: the largest figure accepted (losses in yuan stay below 10 trillion)
 SUBJECT_RE = re.compile(r"^(accident:(?P<record>\d{1,10})|disaster:(?P<event>\d{1,10}):(?P<adcode>[0-9A-Z-]{1,12}))$")
 
 

@@ -10,14 +10,13 @@ from citysafe.core.roles import is_municipal
 from citysafe.core.scoping import scope_organization_ids
 from citysafe.core.uploads import validate_upload
 from citysafe.hazards.models import Industry
+from citysafe.incidents import grading
 
 from .models import AccidentRecord, DisasterReport, FigureSourceKind, RecordCategory, ReportStage
-from .services import GRADES, INDICATORS, writable_regions
+from .services import GRADES, INDICATORS, MIN_YEAR, writable_regions
 
-GRADE_CHOICES = [("ordinary", _("一般事故")), ("large", _("较大事故")), ("major", _("重大事故")),
-                 ("especially_major", _("特别重大事故"))]
-assert [g for g, _label in GRADE_CHOICES] == list(GRADES)
-MIN_YEAR, MAX_YEAR = 2000, 2100
+GRADE_CHOICES = [(g, grading.GRADE_LABELS[g]) for g in GRADES]  # one list: incidents.grading
+MAX_YEAR = 2100  # project default: upper bound of the year filter
 
 
 def user_organizations(user):

@@ -245,7 +245,7 @@ def import_disaster_reports(user, event, data: bytes) -> ImportResult:
         return result
 
     class _Rollback(Exception):
-        pass
+        """Undoes the whole import after every row's error has been listed."""
 
     try:
         with transaction.atomic():

@@ -44,7 +44,7 @@ from .models import (
     ReportStage,
 )
 
-GRADES = ("ordinary", "large", "major", "especially_major")  # 国务院令第493号第三条
+GRADES = tuple(grading.ACCIDENT_GRADES)  # 国务院令第493号第三条
 MIN_YEAR = 2000
 # Bounds (project default): people counts far inside a 32-bit integer; loss below the DecimalField's 16 digits.
 MAX_PEOPLE = 1_000_000
@@ -65,7 +65,7 @@ DEFAULT_DROP_RATIO = 0.3
 STAGE_RANK = {ReportStage.INITIAL: 1, ReportStage.FOLLOW_UP: 2, ReportStage.FINAL: 3}
 INCIDENT_METRICS = ("deaths", "missing", "serious_injuries", "direct_loss_yuan")
 # Figures of a record that the cross-check compares: a manual change needs a reason and is recorded as a source.
-RECORD_FIGURES = ("deaths", "missing", "serious_injuries", "injuries", "direct_loss_yuan", "burned_forest_ha")
+RECORD_FIGURES = crosscheck.ACCIDENT_METRICS
 
 
 def field_label(name: str) -> str:

@@ -110,7 +110,8 @@ def may_advance(user, dispatch: Dispatch) -> bool:
         return False
     if dispatch.team_id and not can_manage(user, dispatch.team):
         return False
-    return all(can_manage(user, item.stock.depot) for item in dispatch.items.select_related("stock__depot"))
+    # items.all(): uses the prefetch of ``selectors.dispatches_for`` (one query per page, not per row)
+    return all(can_manage(user, item.stock.depot) for item in dispatch.items.all())
 
 
 def advance(dispatch: Dispatch, to: str, *, user, returned: dict[int, int] | None = None) -> Dispatch:

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -82,9 +83,12 @@ def nearest_panel(request):
     """``?incident=<id>`` or ``?lon=&lat=``, optional ``kind`` (repeatable), ``order`` = distance|time."""
     incident = None
     if request.GET.get("incident", "").isdigit():
+        incident_id = _pk(request.GET["incident"])  # bad or out-of-range text: the same 404 as not found
         try:
-            incident = selectors.incident_for(request.user, int(request.GET["incident"]))
-        except Exception:  # noqa: BLE001 - not found or outside scope: the same 404
+            incident = selectors.incident_for(request.user, incident_id) if incident_id else None
+        except ObjectDoesNotExist:  # not found or outside scope: the same 404
+            incident = None
+        if incident is None:
             return HttpResponse(status=404)
     kinds = [k for k in request.GET.getlist("kind") if k in ResourceKind.values]
     order = request.GET.get("order") if request.GET.get("order") in {"distance", "time"} else None
